@@ -1,4 +1,4 @@
-import { DAY_MS, timeToExpiry, type CertificateFacts, type Enterprise } from './certificate.js';
+import { DAY_MS, effectiveStatus, timeToExpiry, type CertificateFacts, type Enterprise } from './certificate.js';
 import { refuse, type Verdict } from './outcome.js';
 
 export const REISSUE_EXPIRY_MARGIN_MS = 30 * DAY_MS;
@@ -17,7 +17,8 @@ export interface ReissueContext {
 export function checkReissue(c: CertificateFacts, ctx: ReissueContext): Verdict {
   if (c.source === 'uploaded') return refuse('NOT_PLATFORM_ISSUED');
   if (c.status === 'reissuing') return refuse('REISSUE_IN_PROGRESS');
-  if (c.status !== 'issued') return refuse('CERT_NOT_ISSUED');
+  // An `issued` certificate past notAfter is expired even before the sweep writes it.
+  if (effectiveStatus(c, ctx.now) !== 'issued') return refuse('CERT_NOT_ISSUED');
   if (timeToExpiry(c, ctx.now) <= REISSUE_EXPIRY_MARGIN_MS) return refuse('REISSUE_TOO_CLOSE_TO_EXPIRY');
   if (c.free && c.productType === 'DV' && ctx.reissuesInOrder >= 1) return refuse('FREE_REISSUE_LIMIT');
   if (ctx.domainLockedByOther) return refuse('DOMAIN_REISSUE_IN_PROGRESS');
