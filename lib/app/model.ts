@@ -1,5 +1,15 @@
 import type { CertificateFacts } from '../domain/certificate.js';
 
+export const ROLES = ['customer', 'reviewer', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling, from the verified token only: never from the body, path or headers. */
+export interface Caller {
+  sub: string;
+  account: string;
+  roles: Role[];
+}
+
 /** A stored certificate: the rule facts plus identity, X.509 material and bookkeeping. */
 export interface Certificate extends CertificateFacts {
   id: string;

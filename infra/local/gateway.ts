@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { ROUTES, type RouteSpec } from '../../lib/http/contract.js';
+import { problem } from '../../lib/http/problem.js';
+import { flattenClaims, type LocalTokens } from './tokens.js';
+
+/** API Gateway's own payload limit; the handlers enforce the API's 64 KiB. */
+const MAX_GATEWAY_BODY = 10 * 1024 * 1024;
+
+type LambdaHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+interface CompiledRoute {
+  spec: RouteSpec;
+  pattern: RegExp;
+  params: string[];
+}
+
+const TokenRequestSchema = z
+  .object({
+    sub: z.string().min(1).max(128),
+    account: z.string().min(1).max(128),
+    roles: z.array(z.enum(['customer', 'reviewer', 'operator'])).min(1),
+  })
+  .strict();
+
+/**
+ * A local stand-in for the HTTP API: matches the contract's routes, verifies the bearer JWT as
+ * the JWT authorizer would, builds a payload-format-2.0 event and calls the same handler
+ * module Lambda runs.
+ */
+export function createGateway(options: { tokens: LocalTokens; loadHandler?: (name: string) => Promise<LambdaHandler> }): Server {
+  const routes = Object.values(ROUTES as Record<string, RouteSpec>).map(compile);
+  const load = options.loadHandler ?? loadFunctionHandler;
+  return createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('gateway error', error);
+      if (!res.headersSent) send(res, problem(500, 'INTERNAL', 'The local gateway failed.'));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    const body = await readBody(req);
+    if (body === undefined) return send(res, problem(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'));
+
+    if (method === 'POST' && url.pathname === '/local/token') return send(res, await mintToken(body));
+
+    const match = matchRoute(routes, method, url.pathname);
+    if (!match) return send(res, problem(404, 'NOT_FOUND', `No route for ${method} ${url.pathname}.`));
+
+    let claims: Record<string, string> | undefined;
+    if (match.route.spec.auth !== 'public') {
+      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      if (!token) return send(res, problem(401, 'UNAUTHENTICATED', 'A bearer token is required.'));
+      try {
+        claims = flattenClaims(await options.tokens.verify(token));
+      } catch {
+        return send(res, problem(401, 'UNAUTHENTICATED', 'The bearer token is missing, expired or badly signed.'));
+      }
+    }
+    const event = toEvent(req, url, body, match.route.spec, match.params, claims);
+    const handler = await load(match.route.spec.handler);
+    send(res, await handler(event, lambdaContext(match.route.spec.handler)));
+  }
+
+  async function mintToken(body: Buffer): Promise<APIGatewayProxyStructuredResultV2> {
+    let input: unknown;
+    try {
+      input = JSON.parse(body.toString('utf8') || '{}');
+    } catch {
+      return problem(400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+    }
+    const parsed = TokenRequestSchema.safeParse(input);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message }));
+      return problem(400, 'BAD_REQUEST', 'Give sub, account and roles (customer, reviewer, operator).', { fields });
+    }
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: await options.tokens.mint(parsed.data) }) };
+  }
+}
+
+async function loadFunctionHandler(name: string): Promise<LambdaHandler> {
+  const module = (await import(`../../functions/${name}.js`)) as { handler: LambdaHandler };
+  return module.handler;
+}
+
+function compile(spec: RouteSpec): CompiledRoute {
+  const params: string[] = [];
+  const source = spec.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { spec, pattern: new RegExp(`^${source}$`), params };
+}
+
+function matchRoute(routes: CompiledRoute[], method: string, path: string) {
+  for (const route of routes) {
+    if (route.spec.method !== method) continue;
+    const m = route.pattern.exec(path);
+    if (m) return { route, params: Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(m[i + 1]!)])) };
+  }
+  return undefined;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_GATEWAY_BODY) {
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  spec: RouteSpec,
+  pathParameters: Record<string, string>,
+  claims: Record<string, string> | undefined,
+): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const textual = /json|text|xml|x-www-form-urlencoded/i.test(headers['content-type'] ?? '');
+  const now = new Date();
+  const routeKey = `${spec.method} ${spec.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: Object.keys(pathParameters).length ? pathParameters : undefined,
+    body: body.length ? (textual ? body.toString('utf8') : body.toString('base64')) : undefined,
+    isBase64Encoded: body.length > 0 && !textual,
+    stageVariables: undefined,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'local',
+      http: { method: spec.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
+    },
+  } as APIGatewayProxyEventV2WithJWTAuthorizer;
+}
+
+function lambdaContext(functionName: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers = { 'x-content-type-options': 'nosniff', ...(result.headers ?? {}) };
+  const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  res.writeHead(result.statusCode ?? 200, headers as Record<string, string>);
+  res.end(body);
+}

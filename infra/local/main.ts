@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util';
+import { startLocalRuntime } from './runtime.js';
+
+/** `npm start`: the whole service on http://127.0.0.1:3000 with demo data and a token per role. */
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.PORT ?? '3000' },
+    data: { type: 'string', default: process.env.CERTREVOKE_DATA ?? '.data' },
+    'in-memory': { type: 'boolean', default: false },
+    'no-seed': { type: 'boolean', default: false },
+  },
+});
+
+const log = (line: string) => console.log(`[certrevoke] ${line}`);
+
+try {
+  const runtime = await startLocalRuntime({
+    port: Number(values.port),
+    dataDir: values.data,
+    inMemory: values['in-memory'],
+    seed: !values['no-seed'],
+    log,
+  });
+  console.log(`\ncertrevoke is running at ${runtime.url}   (Ctrl-C stops everything)\n`);
+  console.log(`  health   ${runtime.url}/health\n  openapi  ${runtime.url}/openapi.json\n  CA       ${runtime.url}/ca.pem\n`);
+  console.log('Tokens (valid 12 h; mint more with POST /local/token {"sub","account","roles"}):');
+  for (const t of runtime.tokens) console.log(`\n  ${t.role} — sub=${t.sub} account=${t.account}\n  ${t.token}`);
+  console.log(`\nTry:  curl -H "Authorization: Bearer <customer token>" ${runtime.url}/certificates\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping …`);
+    runtime.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  console.error(`[certrevoke] could not start: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,140 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, ensureTable, startDynamoLocal } from './dynamodb-local.js';
+import { createGateway } from './gateway.js';
+import { LETTER_BUCKETS, startS3 } from './s3.js';
+import { DEMO_USERS, demoCertificates } from './seed.js';
+import { LocalTokens } from './tokens.js';
+
+export interface RuntimeOptions {
+  port: number;
+  /** Data folder kept between runs (DynamoDB, S3, CA key, JWT key). Ignored when `inMemory`. */
+  dataDir: string;
+  inMemory: boolean;
+  seed: boolean;
+  log: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  url: string;
+  tokens: { role: string; sub: string; account: string; token: string }[];
+  seeded: number;
+  stop: () => Promise<void>;
+}
+
+export const TABLE_NAME = 'certrevoke';
+
+/**
+ * Starts the whole service on one machine: DynamoDB Local, s3rver and the HTTP gateway calling
+ * the same handlers Lambda runs, configured through the same environment variables.
+ */
+export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
+  const started = Date.now();
+  // Lambda runs nodejs22.x; the SDK's "Node 20 support ends" notice is noise for the local runtime.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const dataDir = options.inMemory ? await mkdtemp(join(tmpdir(), 'certrevoke-')) : resolve(options.dataDir);
+    if (options.inMemory) stops.push(() => rm(dataDir, { recursive: true, force: true }));
+    await mkdir(dataDir, { recursive: true });
+    if (!options.inMemory) stops.push(await takeLock(dataDir, options.port));
+    const fresh = options.inMemory || !existsSync(join(dataDir, 'dynamodb'));
+
+    options.log('starting DynamoDB Local and s3rver …');
+    const phase = (name: string) => options.log(`${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const dynamoDir = join(dataDir, 'dynamodb');
+    if (!options.inMemory) await mkdir(dynamoDir, { recursive: true });
+    const [dynamo, s3] = await Promise.all([
+      startDynamoLocal({ port: await freePort(), dataDir: options.inMemory ? undefined : dynamoDir }),
+      startS3({ port: await freePort(), dir: join(dataDir, 's3') }),
+    ]);
+    stops.push(dynamo.stop, s3.stop);
+    await ensureTable(dynamo.endpoint, TABLE_NAME);
+    phase('DynamoDB Local and s3rver are up');
+
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      TABLE_NAME,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      S3_ENDPOINT: s3.endpoint,
+      INTAKE_BUCKET: LETTER_BUCKETS[0],
+      EVIDENCE_BUCKET: LETTER_BUCKETS[1],
+      CA_KEY_DIR: join(dataDir, 'ca'),
+    });
+
+    const tokens = await LocalTokens.open(options.inMemory ? undefined : join(dataDir, 'keys'));
+    const seeded = fresh && options.seed ? await seedDemoData(options.log) : 0;
+
+    const server = createGateway({ tokens });
+    await listen(server, options.port);
+    stops.push(() => new Promise<void>((r) => server.close(() => r())));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const url = `http://127.0.0.1:${port}`;
+    const minted = await Promise.all(
+      DEMO_USERS.map(async (u) => ({ role: u.role, sub: u.sub, account: u.account, token: await tokens.mint({ sub: u.sub, account: u.account, roles: [...u.roles] }) })),
+    );
+    options.log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return { url, tokens: minted, seeded, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Seeds through the same use case the operator route calls, so demo data obeys every rule. */
+async function seedDemoData(log: (line: string) => void): Promise<number> {
+  const { registerCertificate } = await import('../../lib/app/certificates.js');
+  const { certificateDeps } = await import('../../lib/root.js');
+  const operator = { sub: 'seed', account: 'certrevoke', roles: ['operator' as const] };
+  const inputs = demoCertificates(new Date());
+  for (const input of inputs) await registerCertificate(certificateDeps(), operator, input);
+  log(`seeded ${inputs.length} demo certificates`);
+  return inputs.length;
+}
+
+/** One runtime per data folder: a second `npm start` fails with a clear message. */
+async function takeLock(dataDir: string, port: number): Promise<() => Promise<void>> {
+  const file = join(dataDir, 'runtime.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(file, JSON.stringify({ pid: process.pid, port }), { flag: 'wx' });
+      return () => rm(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { pid?: number; port?: number };
+      if (holder.pid && isAlive(holder.pid)) {
+        throw new Error(`certrevoke is already running (pid ${holder.pid}, http://127.0.0.1:${holder.port}) with data folder ${dataDir}. Stop it first (Ctrl-C in its terminal).`);
+      }
+      await rm(file, { force: true }); // left behind by a run that was killed
+    }
+  }
+  throw new Error(`Could not take the lock ${file}.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`Port ${port} is in use: is certrevoke already running? Set PORT to use another port.`) : error),
+    );
+    server.listen(port, '127.0.0.1', () => resolvePromise());
+  });
+}

@@ -1,0 +1,120 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { DomainError, type FieldProblem } from '../app/errors.js';
+import { callerFromClaims, requireRole, type Caller } from './auth.js';
+import type { RouteSpec } from './contract.js';
+import { badRequest, HttpError } from './errors.js';
+import { logger } from './logger.js';
+import { problem } from './problem.js';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What a handler receives: validated input and, on protected routes, the verified caller. */
+export interface ApiRequest<R extends RouteSpec> {
+  caller: R['auth'] extends 'public' ? undefined : Caller;
+  params: Out<R['params']>;
+  query: Out<R['query']>;
+  body: Out<R['body']>;
+  headers: Record<string, string | undefined>;
+}
+
+interface ParsedInput {
+  caller: Caller | undefined;
+  params: unknown;
+  query: unknown;
+  body: unknown;
+  headers: Record<string, string | undefined>;
+}
+
+export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer & { parsed?: ParsedInput };
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+type ApiMiddleware = MiddlewareObj<ApiEvent, ApiResult, Error, Context>;
+
+/**
+ * Wraps a route's function in the shared middy stack: problem+json errors, the caller from the
+ * JWT claims with its role, body limits and content type, and zod validation of every input.
+ */
+export function apiHandler<R extends RouteSpec>(route: R, fn: (request: ApiRequest<R>) => Promise<ApiResult>) {
+  return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(problemReplies())
+    .use(authorize(route))
+    .use(parseInput(route))
+    .handler((event) => fn(event.parsed as unknown as ApiRequest<R>));
+}
+
+/** Errors below 500 show their sentence; a 500 shows nothing internal and is logged. */
+function problemReplies(): ApiMiddleware {
+  return {
+    onError: (request) => {
+      const error = request.error;
+      if (error instanceof DomainError) {
+        request.response = problem(error.status, error.code, error.message, error.extra);
+        return;
+      }
+      logger.error('unhandled error', { error: error as Error, route: request.event.routeKey });
+      request.response = problem(500, 'INTERNAL', 'Something went wrong on our side. Try again later.');
+    },
+  };
+}
+
+function authorize(route: RouteSpec): ApiMiddleware {
+  return {
+    before: (request) => {
+      let caller: Caller | undefined;
+      if (route.auth !== 'public') {
+        caller = callerFromClaims(request.event.requestContext?.authorizer?.jwt?.claims);
+        requireRole(caller, route.auth);
+      }
+      request.event.parsed = { caller, params: undefined, query: undefined, body: undefined, headers: request.event.headers ?? {} };
+    },
+  };
+}
+
+function parseInput(route: RouteSpec): ApiMiddleware {
+  return {
+    before: (request) => {
+      const event = request.event;
+      const parsed = event.parsed!;
+      // Every part is checked before replying, so a caller sees all problems at once.
+      const problems: FieldProblem[] = [];
+      if (route.params) parsed.params = validate(route.params, event.pathParameters ?? {}, 'path', problems);
+      if (route.query) parsed.query = validate(route.query, event.queryStringParameters ?? {}, 'query', problems);
+      if (route.body) parsed.body = validate(route.body, readJsonBody(event), 'body', problems);
+      if (problems.length > 0) {
+        throw badRequest(`The request is not valid: ${problems.map((f) => `${f.path} ${f.message}`).join('; ')}.`, problems);
+      }
+    },
+  };
+}
+
+function readJsonBody(event: ApiEvent): unknown {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body is over ${MAX_BODY_BYTES} bytes.`);
+  const contentType = headerValue(event.headers, 'content-type');
+  if (bytes.length > 0 && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType ?? '')) {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
+  }
+  if (bytes.length === 0) return {};
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw badRequest('The request body is not valid JSON.', [{ path: '', message: 'malformed JSON' }]);
+  }
+}
+
+function validate(schema: z.ZodType, value: unknown, where: 'path' | 'query' | 'body', problems: FieldProblem[]): unknown {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) problems.push({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message });
+  return undefined;
+}
+
+function headerValue(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key ? headers[key] : undefined;
+}
