@@ -4,6 +4,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { AlreadyExistsError, InvalidRequestError, VersionConflictError } from '../app/errors.js';
@@ -11,6 +12,8 @@ import type { AuditEvent, Certificate } from '../app/model.js';
 import type { CertificateStore, ListQuery, Page } from '../app/ports.js';
 import { dayOf } from '../domain/sweep.js';
 import { TABLE_INDEXES } from './table-schema.js';
+
+type TransactPut = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Put']>;
 
 const CERT_SK = 'CERT';
 const certPk = (id: string) => `CERT#${id}`;
@@ -28,20 +31,7 @@ export class DynamoCertificateStore implements CertificateStore {
 
   async create(certificate: Certificate, event: AuditEvent): Promise<void> {
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: toItem(certificate),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            { Put: this.eventPut(event, certificate.version) },
-          ],
-        }),
-      );
+      await this.putWithEvent(certificate, { ConditionExpression: 'attribute_not_exists(pk)' }, event);
     } catch (error) {
       if (conditionFailedAt(error, 0)) throw new AlreadyExistsError(certPk(certificate.id));
       throw error;
@@ -78,22 +68,15 @@ export class DynamoCertificateStore implements CertificateStore {
   async update(certificate: Certificate, expectedVersion: number, event: AuditEvent): Promise<Certificate> {
     const next = { ...certificate, version: expectedVersion + 1, updatedAt: event.at };
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: toItem(next),
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': expectedVersion },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            { Put: this.eventPut(event, next.version) },
-          ],
-        }),
+      await this.putWithEvent(
+        next,
+        {
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+        event,
       );
       return next;
     } catch (error) {
@@ -121,6 +104,18 @@ export class DynamoCertificateStore implements CertificateStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return events;
+  }
+
+  /** One transaction: the certificate under its condition, and its audit event. */
+  private putWithEvent(certificate: Certificate, condition: Omit<TransactPut, 'TableName' | 'Item'>, event: AuditEvent) {
+    return this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: toItem(certificate), ...condition } },
+          { Put: this.eventPut(event, certificate.version) },
+        ],
+      }),
+    );
   }
 
   /** Events are keyed by time then the certificate version they record: append-only and ordered. */

@@ -104,28 +104,23 @@ describe('DynamoCertificateStore', () => {
     const issued = storedCertificate({ notAfter: '2031-05-06T07:00:00.000Z' });
     const revoked = storedCertificate({ notAfter: '2031-05-06T08:00:00.000Z', status: 'revoked' });
     for (const c of [issued, revoked]) await store.create(c, auditEvent(c));
-    const index = TABLE_INDEXES.byExpiryDay;
-    const due = await table.db.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        IndexName: index.name,
-        KeyConditionExpression: '#pk = :day',
-        ExpressionAttributeNames: { '#pk': index.partitionKey },
-        ExpressionAttributeValues: { ':day': 'EXPIRY#2031-05-06' },
-      }),
-    );
-    expect(due.Items?.map((i) => i.id)).toEqual([issued.id]);
+    expect(await dueOn('EXPIRY#2031-05-06')).toEqual([issued.id]);
 
     await store.update({ ...issued, status: 'revoking' }, 1, auditEvent(issued, { at: '2026-04-01T00:00:00.000Z', type: 'x' }));
-    const after = await table.db.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        IndexName: index.name,
-        KeyConditionExpression: '#pk = :day',
-        ExpressionAttributeNames: { '#pk': index.partitionKey },
-        ExpressionAttributeValues: { ':day': 'EXPIRY#2031-05-06' },
-      }),
-    );
-    expect(after.Items).toEqual([]);
+    expect(await dueOn('EXPIRY#2031-05-06')).toEqual([]);
   });
 });
+
+async function dueOn(day: string): Promise<unknown[]> {
+  const index = TABLE_INDEXES.byExpiryDay;
+  const { Items = [] } = await table.db.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      IndexName: index.name,
+      KeyConditionExpression: '#pk = :day',
+      ExpressionAttributeNames: { '#pk': index.partitionKey },
+      ExpressionAttributeValues: { ':day': day },
+    }),
+  );
+  return Items.map((i) => i.id);
+}
