@@ -7,7 +7,7 @@ import { inspectPem } from './adapters/pem.js';
 import { SecretsManagerCaKeyStore } from './adapters/secrets-manager-ca-key-store.js';
 import type { CertificateDeps } from './app/certificates.js';
 import type { CertificateAuthority, Clock } from './app/ports.js';
-import { loadConfig } from './config.js';
+import { readCaConfig, readTableConfig } from './config.js';
 
 /**
  * The composition root: each collaborator is built once per process, on first use, and reused
@@ -18,17 +18,17 @@ function once<T>(make: () => T): () => T {
   return () => (value ??= make());
 }
 
-export const config = /* @__PURE__ */ once(() => loadConfig(process.env));
+const tableConfig = /* @__PURE__ */ once(() => readTableConfig(process.env));
 export const systemClock: Clock = () => new Date();
 
-const documentClient = /* @__PURE__ */ once(() => createDocumentClient({ region: config().region, endpoint: config().dynamoEndpoint }));
+const documentClient = /* @__PURE__ */ once(() => createDocumentClient({ region: tableConfig().region, endpoint: tableConfig().dynamoEndpoint }));
 
 export const certificateAuthority = /* @__PURE__ */ once((): CertificateAuthority => {
-  const ca = config().ca;
+  const ca = readCaConfig(process.env);
   return new EmbeddedCa(ca.kind === 'file' ? new FileCaKeyStore(ca.dir) : new SecretsManagerCaKeyStore({ secretId: ca.secretId }));
 });
 
-export const certificateStore = /* @__PURE__ */ once(() => new DynamoCertificateStore(documentClient(), config().tableName));
+export const certificateStore = /* @__PURE__ */ once(() => new DynamoCertificateStore(documentClient(), tableConfig().tableName));
 
 export const certificateDeps = /* @__PURE__ */ once(
   (): CertificateDeps => ({

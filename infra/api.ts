@@ -1,0 +1,122 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpNoneAuthorizer, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ROUTES, type RouteName } from '../lib/http/contract.js';
+import { CognitoIssuer, type JwtIssuer } from './constructs/cognito-issuer.js';
+import { ServiceFunction, type SecretAccess, type TableAccess } from './constructs/function.js';
+
+/** A Lambda entry under functions/, as named by the ROUTES table. */
+export type HandlerName = (typeof ROUTES)[RouteName]['handler'];
+
+interface FunctionAccess {
+  table?: TableAccess;
+  caSecret?: SecretAccess;
+}
+
+/**
+ * What each function may touch, and nothing more. A handler added to ROUTES fails to compile
+ * until it is listed here.
+ */
+const ACCESS = {
+  health: {},
+  'get-openapi': {},
+  // The CA is created on first use by whichever function needs it first.
+  'get-ca-certificate': { caSecret: 'readWrite' },
+  'register-certificate': { table: 'readWrite', caSecret: 'readWrite' },
+  'list-certificates': { table: 'read' },
+  'get-certificate': { table: 'read' },
+  'download-certificate': { table: 'read' },
+} as const satisfies Record<HandlerName, FunctionAccess>;
+
+export interface ApiProps {
+  table: ITable;
+  caSecret: ISecret;
+  /** Who signs accepted tokens; when absent a Cognito user pool is created. */
+  jwt?: JwtIssuer;
+}
+
+/**
+ * The stateless side: one function per handler named in ROUTES and an HTTP API whose routes
+ * are generated from the same table, with the JWT authorizer on every route that is not public.
+ */
+export class Api extends Construct {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  readonly functions: ReadonlyMap<HandlerName, ServiceFunction>;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    const functions = new Map<HandlerName, ServiceFunction>();
+    const integrations = new Map<HandlerName, HttpLambdaIntegration>();
+    for (const handler of new Set(Object.values(ROUTES).map((route) => route.handler))) {
+      const fn = new ServiceFunction(this, pascalCase(handler), { entry: `functions/${handler}.ts` });
+      const access: FunctionAccess = ACCESS[handler];
+      if (access.table) fn.bindTable(props.table, access.table);
+      if (access.caSecret) fn.bindCaSecret(props.caSecret, access.caSecret);
+      functions.set(handler, fn);
+      integrations.set(handler, new HttpLambdaIntegration(`${pascalCase(handler)}Integration`, fn));
+    }
+    this.functions = functions;
+
+    const jwt = props.jwt ?? new CognitoIssuer(this, 'Issuer');
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', jwt.issuer, { jwtAudience: jwt.audience });
+    // Explicit, so a default authorizer added to the API later cannot silently cover them.
+    const noAuth = new HttpNoneAuthorizer();
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'certrevoke HTTP API',
+      // The default stage cannot take access log settings; this one is the same `$default`.
+      createDefaultStage: false,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH })),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latency: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            sub: '$context.authorizer.claims.sub',
+          }),
+        ),
+      },
+    });
+
+    for (const route of Object.values(ROUTES)) {
+      this.httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: integrations.get(route.handler)!,
+        // Roles are checked by the handler (lib/http/auth.ts); the gateway checks the token.
+        authorizer: route.auth === 'public' ? noAuth : authorizer,
+      });
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'JwtIssuer', { value: jwt.issuer, description: 'The issuer the JWT authorizer accepts' });
+    if (jwt instanceof CognitoIssuer) {
+      new CfnOutput(this, 'UserPoolId', { value: jwt.userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: jwt.client.userPoolClientId });
+    }
+  }
+}
+
+/** `get-ca-certificate` → `GetCaCertificate`, for construct ids. */
+function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z0-9])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+}

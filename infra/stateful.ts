@@ -1,0 +1,82 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../lib/adapters/table-schema.js';
+
+/**
+ * What outlives a deployment: the certificate table, the letters intake bucket and the CA's
+ * secret, each with its own customer-managed key. Handed to the stateless side as typed props;
+ * everything here is retained when the stack is deleted.
+ */
+export class Stateful extends Construct {
+  readonly table: Table;
+  readonly letterIntake: Bucket;
+  readonly caSecret: Secret;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    // Built from the same schema the local runtime gives DynamoDB Local (every key a string).
+    const tableKey = new Key(this, 'TableKey', { description: 'certrevoke certificate table', enableKeyRotation: true });
+    const key = (name: string) => ({ name, type: AttributeType.STRING });
+    // A Table, not a TableV2: TableV2 (a global table) cannot render a customer-managed key in
+    // a region-agnostic stack, and the stack stays agnostic so synth needs no account.
+    this.table = new Table(this, 'Table', {
+      partitionKey: key(TABLE_KEYS.partitionKey),
+      sortKey: key(TABLE_KEYS.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: tableKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of Object.values(TABLE_INDEXES)) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: key(index.partitionKey),
+        sortKey: key(index.sortKey),
+        projectionType: ProjectionType.ALL,
+      });
+    }
+
+    // Uploads are short-lived: the letter processor copies accepted bytes to the evidence
+    // bucket, so whatever is still here after a day is abandoned or rejected.
+    const lettersKey = new Key(this, 'LettersKey', { description: 'certrevoke letters intake', enableKeyRotation: true });
+    this.letterIntake = new Bucket(this, 'LetterIntake', {
+      encryption: BucketEncryption.KMS,
+      encryptionKey: lettersKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'expire-uploads',
+          expiration: Duration.days(1),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+        // Expiring a versioned object leaves a delete marker; drop it once nothing is behind it.
+        { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // CloudFormation cannot create an empty secret, so it gets a generated placeholder value;
+    // SecretsManagerCaKeyStore treats anything that is not CA material as absent and stores the
+    // CA on first use. Losing this secret loses the CA, hence RETAIN.
+    const caKey = new Key(this, 'CaKey', { description: 'certrevoke embedded CA secret', enableKeyRotation: true });
+    this.caSecret = new Secret(this, 'CaSecret', {
+      description: 'certrevoke embedded CA: certificate and private key (JSON), written by the CA on first use',
+      encryptionKey: caKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { readCaConfig, readTableConfig } from '../../lib/config.js';
+
+describe('configuration', () => {
+  it('reads the table settings of a function granted only the table (no CA variables)', () => {
+    expect(readTableConfig({ AWS_REGION: 'eu-west-1', TABLE_NAME: 't' })).toEqual({ region: 'eu-west-1', tableName: 't', dynamoEndpoint: undefined });
+  });
+
+  it('reads the CA settings of a function granted only the CA secret (no TABLE_NAME)', () => {
+    expect(readCaConfig({ CA_SECRET_ID: 'arn:secret' })).toEqual({ kind: 'secret', secretId: 'arn:secret' });
+    expect(readCaConfig({ CA_KEY_DIR: '/data/ca' })).toEqual({ kind: 'file', dir: '/data/ca' });
+  });
+
+  it('fails loudly, naming the variable, when one is missing', () => {
+    expect(() => readTableConfig({ AWS_REGION: 'eu-west-1' })).toThrow('Missing environment variable TABLE_NAME');
+    expect(() => readCaConfig({})).toThrow(/CA_SECRET_ID \(or CA_KEY_DIR\)/);
+  });
+});
