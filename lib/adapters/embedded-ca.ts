@@ -1,7 +1,15 @@
 import { createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
 import { InvalidRequestError } from '../app/errors.js';
-import type { CertificateAuthority, IssueRequest, IssuedCertificate } from '../app/ports.js';
+import type {
+  CertificateAuthority,
+  Clock,
+  CrlEntry,
+  IssueRequest,
+  IssuedCertificate,
+  RevocationAuthority,
+} from '../app/ports.js';
+import type { CrlStore, StoredCrl } from './crl-store.js';
 
 /** The CA's certificate and private key, both PEM: what a {@link CaKeyStore} keeps. */
 export interface CaMaterial {
@@ -50,6 +58,25 @@ const CURVES: Record<string, { namedCurve: string; hash: string }> = {
   secp384r1: { namedCurve: 'P-384', hash: 'SHA-384' },
 };
 const MIN_RSA_BITS = 2048;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** nextUpdate − thisUpdate of every CRL. */
+const CRL_VALIDITY_MS = 7 * DAY_MS;
+/**
+ * `currentCrl` re-signs a CRL this close to its nextUpdate: with no revocation for a week the
+ * stored CRL would otherwise expire, and relying parties reject an expired CRL.
+ */
+const CRL_REFRESH_BEFORE_MS = DAY_MS;
+/** Re-sign attempts when concurrent writers keep winning the conditional save. */
+const CRL_SAVE_ATTEMPTS = 6;
+const CRL_NUMBER_OID = '2.5.29.20';
+/** The RFC 5280 CRLReason codes a subscriber may give (RULES.md). */
+const CRL_REASONS: ReadonlySet<string> = new Set<CrlEntry['reasonCode']>([
+  'unspecified',
+  'keyCompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+]);
 
 let x509Module: Promise<X509Module> | undefined;
 
@@ -108,14 +135,27 @@ interface SigningAlgorithm {
   hash: string;
 }
 
+export interface EmbeddedCaOptions {
+  /** "Now" for CRLs (thisUpdate); defaults to the system clock. */
+  clock?: Clock;
+}
+
 /**
  * A certificate authority inside the process: an ECDSA P-256 root kept in a {@link CaKeyStore},
- * created on first use when the store is empty, signing leaf certificates for validated domains.
+ * created on first use when the store is empty, signing leaf certificates for validated domains
+ * and, given a {@link CrlStore}, recording revocations and signing the CRL that lists them.
  */
-export class EmbeddedCa implements CertificateAuthority {
+export class EmbeddedCa implements CertificateAuthority, RevocationAuthority {
   private ca: Promise<LoadedCa> | undefined;
+  private readonly clock: Clock;
 
-  constructor(private readonly store: CaKeyStore) {}
+  constructor(
+    private readonly store: CaKeyStore,
+    private readonly crlStore?: CrlStore,
+    options: EmbeddedCaOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+  }
 
   async caCertificatePem(): Promise<string> {
     return (await this.loadCa()).pem;
@@ -163,6 +203,64 @@ export class EmbeddedCa implements CertificateAuthority {
       csrPem: toPem(csr),
       publicKeySha256: sha256Base64Url(csr.publicKey.rawData),
     };
+  }
+
+  /**
+   * Records the entries (a serial already recorded keeps its first time and reason), then makes
+   * sure the stored CRL lists them: a new CRL with the next cRLNumber, unless the stored one
+   * already lists every serial (a retried revocation changes nothing).
+   */
+  async revoke(entries: CrlEntry[]): Promise<void> {
+    const crlStore = this.requireCrlStore();
+    const recorded = entries.map(canonicalEntry);
+    await crlStore.addEntries(recorded);
+    const serials = recorded.map((entry) => entry.serialNumber);
+    await this.signUntil(crlStore, (crl) => {
+      const listed = new Set(crl.entries.map((entry) => canonicalSerial(entry.serialNumber)));
+      return serials.every((serial) => listed.has(serial));
+    });
+  }
+
+  /**
+   * The stored CRL, DER. Signs one (listing whatever is recorded) when none is stored yet, or
+   * when the stored one is within a day of its nextUpdate.
+   */
+  async currentCrl(): Promise<Uint8Array> {
+    const crlStore = this.requireCrlStore();
+    return this.signUntil(crlStore, (crl) => {
+      const nextUpdate = crl.nextUpdate;
+      return nextUpdate !== undefined && nextUpdate.getTime() - this.clock().getTime() > CRL_REFRESH_BEFORE_MS;
+    });
+  }
+
+  private requireCrlStore(): CrlStore {
+    if (this.crlStore === undefined) {
+      throw new Error('This EmbeddedCa has no CrlStore: construct it with one to revoke or serve a CRL.');
+    }
+    return this.crlStore;
+  }
+
+  /**
+   * Returns the stored CRL if `isCurrent` accepts it, else signs and saves the next one.
+   * The save is conditional on the cRLNumber read, so the CRL never goes backwards; a writer
+   * that loses re-reads and tries again. No entry is lost: the entries are listed *after* the
+   * CRL is loaded, so a CRL saved on top of number n is signed from a listing taken after CRL n
+   * was saved, hence after every entry CRL n was required to list had been recorded.
+   */
+  private async signUntil(crlStore: CrlStore, isCurrent: (crl: X509.X509Crl) => boolean): Promise<Uint8Array> {
+    for (let attempt = 1; ; attempt += 1) {
+      const stored = await crlStore.loadCrl();
+      if (stored !== undefined && isCurrent(await parseCrl(stored))) return stored.der;
+      const entries = await crlStore.listEntries();
+      const crlNumber = (stored?.crlNumber ?? 0) + 1;
+      const der = await signCrl(await this.loadCa(), entries, crlNumber, this.clock());
+      if (await crlStore.saveCrl(der, crlNumber, stored?.crlNumber)) return der;
+      if (attempt >= CRL_SAVE_ATTEMPTS) {
+        throw new Error(`The CRL could not be saved: ${CRL_SAVE_ATTEMPTS} concurrent re-signs got there first.`);
+      }
+      // Jittered so writers that collided do not collide again in lockstep.
+      await sleep(attempt * (10 + Math.random() * 40));
+    }
   }
 
   /** One load per instance; a failed load is forgotten so the next call retries. */
@@ -246,6 +344,73 @@ async function importCa(x509: X509Module, material: CaMaterial): Promise<LoadedC
     signingAlgorithm: { name: 'ECDSA', hash: curve.hash },
     keyId,
   };
+}
+
+/**
+ * A v2 CRL over `entries`: issuer the CA, valid for {@link CRL_VALIDITY_MS} from `now`, with the
+ * cRLNumber and AuthorityKeyIdentifier extensions RFC 5280 5.2 requires of a conforming CA.
+ */
+async function signCrl(ca: LoadedCa, entries: CrlEntry[], crlNumber: number, now: Date): Promise<Uint8Array> {
+  const { x509 } = ca;
+  if (Number.isNaN(now.getTime())) throw new Error('The clock returned an invalid date.');
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: ca.certificate.subjectName,
+    thisUpdate: now,
+    nextUpdate: new Date(now.getTime() + CRL_VALIDITY_MS),
+    signingKey: ca.signingKey,
+    signingAlgorithm: ca.signingAlgorithm,
+    extensions: [
+      new x509.AuthorityKeyIdentifierExtension(ca.keyId),
+      new x509.Extension(CRL_NUMBER_OID, false, derInteger(crlNumber)),
+    ],
+    entries: entries.map((entry) => ({
+      serialNumber: entry.serialNumber,
+      revocationDate: entry.revokedAt,
+      // RFC 5280 5.3.1: the reasonCode extension SHOULD be absent rather than `unspecified`.
+      reason: entry.reasonCode === 'unspecified' ? undefined : x509.X509CrlReason[entry.reasonCode],
+    })),
+  });
+  return new Uint8Array(crl.rawData);
+}
+
+async function parseCrl(stored: StoredCrl): Promise<X509.X509Crl> {
+  const x509 = await loadX509();
+  return new x509.X509Crl(stored.der);
+}
+
+/** A DER INTEGER of a non-negative safe integer (cRLNumber). */
+function derInteger(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${value} is not a valid CRL number.`);
+  const hex = value.toString(16);
+  const bytes = Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex');
+  // A leading 1 bit would make the INTEGER negative.
+  const content = bytes[0]! & 0x80 ? Buffer.concat([Buffer.of(0), bytes]) : bytes;
+  return Uint8Array.of(0x02, content.length, ...content);
+}
+
+/** Checks an entry and puts its serial in the one form the CRL store keys it by. */
+function canonicalEntry(entry: CrlEntry): CrlEntry {
+  if (!CRL_REASONS.has(entry.reasonCode)) throw new Error(`${entry.reasonCode} is not an allowed CRL reason code.`);
+  if (!(entry.revokedAt instanceof Date) || Number.isNaN(entry.revokedAt.getTime())) {
+    throw new Error(`The revocation time of ${entry.serialNumber} is not a valid date.`);
+  }
+  return { serialNumber: canonicalSerial(entry.serialNumber), revokedAt: entry.revokedAt, reasonCode: entry.reasonCode };
+}
+
+/**
+ * Upper-case hex without leading zero bytes, as `openssl x509 -serial` prints a positive
+ * serial: `00AB` and `ab` are the same certificate and must be one CRL entry.
+ */
+function canonicalSerial(serial: string): string {
+  const hex = serial.trim().toUpperCase();
+  if (!/^[0-9A-F]+$/.test(hex)) throw new Error(`${serial} is not a hexadecimal serial number.`);
+  const digits = hex.replace(/^0+/, '');
+  if (digits.length === 0) return '00';
+  return digits.length % 2 === 0 ? digits : `0${digits}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The domain then the SANs, lower-cased, without duplicates. */

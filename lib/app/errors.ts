@@ -58,3 +58,28 @@ export class AlreadyExistsError extends Error {
     super(`An item with key ${key} already exists.`);
   }
 }
+
+/** A conditional write of a multi-item change lost: which part, and what it found. */
+export class SubmitConflictError extends Error {
+  constructor(
+    readonly part: 'certificate' | 'revocation' | 'idempotency',
+    readonly index: number,
+  ) {
+    super(`The ${part} changed since it was read.`);
+  }
+}
+
+/** A workflow task no longer waits for this token (it ended, timed out, or was never issued). */
+export class TaskGoneError extends Error {
+  constructor() {
+    super('The workflow task no longer waits for a decision.');
+  }
+}
+
+/** Authenticated, allowed the route, but not this action on this resource (403). */
+export class ForbiddenActionError extends DomainError {
+  readonly status = 403;
+  readonly code = 'FORBIDDEN';
+}
+
+export const forbiddenAction = (detail: string) => new ForbiddenActionError(detail);

@@ -1,4 +1,6 @@
 import type { CertificateFacts } from '../domain/certificate.js';
+import type { LetterKind, LetterType, RevocationRoute, SubscriberReasonCode } from '../domain/revocation.js';
+import type { ValidationChallenge } from '../domain/validation.js';
 
 export const ROLES = ['customer', 'reviewer', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
@@ -24,6 +26,12 @@ export interface Certificate extends CertificateFacts {
   publicKeySha256?: string;
   /** Reissues made across the whole original order (kept on every certificate of the order). */
   reissuesInOrder: number;
+  /** Certificates reissued from this one (on an original order): revoked with it. */
+  reissuedCertificateIds?: string[];
+  /** The revocation in progress, while `revoking`. */
+  activeRevocationId?: string;
+  /** Set when deleted: the item stays as a tombstone so the audit history keeps its owner. */
+  deletedAt?: string;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -37,4 +45,53 @@ export interface AuditEvent {
   actor: string;
   account: string;
   detail?: Record<string, unknown>;
+}
+
+export type RevocationStatus = 'pending_letter' | 'pending_validation' | 'pending_review' | 'revoking' | 'revoked' | 'failed';
+
+export interface LetterRejection {
+  code: 'LETTER_TOO_SMALL' | 'LETTER_TOO_LARGE' | 'LETTER_TYPE_NOT_ALLOWED' | 'LETTER_UNREADABLE';
+  at: string;
+  detail: string;
+}
+
+export interface LetterState {
+  kind: LetterKind;
+  allowedTypes: LetterType[];
+  minBytes: number;
+  maxBytes: number;
+  status: 'awaiting' | 'accepted';
+  sha256?: string;
+  rejections: LetterRejection[];
+}
+
+export interface ValidationState extends ValidationChallenge {
+  lastCheckedAt?: string;
+  validatedAt?: string;
+}
+
+/** A revocation request. `taskToken` is internal: it never leaves the service. */
+export interface Revocation {
+  id: string;
+  account: string;
+  certificateId: string;
+  /** Certificates reissued from this one, revoked in the same state change. */
+  cascadeCertificateIds: string[];
+  route: RevocationRoute;
+  status: RevocationStatus;
+  reasonCode: SubscriberReasonCode;
+  reason: string;
+  submittedBy: string;
+  createdAt: string;
+  updatedAt: string;
+  /** A rule code (`VALIDATION_EXPIRED`, `REJECTED_BY_REVIEWER`) or `REQUEST_EXPIRED` / `INTERNAL_ERROR`. */
+  failureCode?: string;
+  reviewerNote?: string;
+  reviewedBy?: string;
+  letter?: LetterState;
+  validation?: ValidationState;
+  /** When it entered the review queue (oldest first). */
+  queuedAt?: string;
+  taskToken?: string;
+  version: number;
 }

@@ -1,4 +1,4 @@
-import type { Certificate, AuditEvent } from './model.js';
+import type { AuditEvent, Certificate, Revocation } from './model.js';
 
 /** Issued X.509 material for a certificate. */
 export interface IssuedCertificate {
@@ -42,8 +42,11 @@ export interface ListQuery {
 
 /** Certificate state in one table; every change is conditional and appends an audit event. */
 export interface CertificateStore {
-  /** Creates a certificate with its first audit event; fails if the id exists. */
-  create(certificate: Certificate, event: AuditEvent): Promise<void>;
+  /**
+   * Creates a certificate with its first audit event; fails if the id exists. A certificate
+   * reissued from `original` is linked to it in the same transaction (its version must match).
+   */
+  create(certificate: Certificate, event: AuditEvent, original?: { certificate: Certificate; expectedVersion: number }): Promise<void>;
   get(id: string): Promise<Certificate | undefined>;
   listByAccount(account: string, query: ListQuery): Promise<Page<Certificate>>;
   /**
@@ -58,3 +61,77 @@ export interface CertificateStore {
 
 export type Clock = () => Date;
 export type IdGenerator = () => string;
+
+/** An RFC 5280 revocation the CA records and puts on its CRL. */
+export interface CrlEntry {
+  /** Hex, uppercase, as on the certificate. */
+  serialNumber: string;
+  revokedAt: Date;
+  reasonCode: 'unspecified' | 'keyCompromise' | 'affiliationChanged' | 'superseded' | 'cessationOfOperation';
+}
+
+/** The CA's revocation side: idempotent recording, and a signed CRL reflecting every entry. */
+export interface RevocationAuthority {
+  /** Records the entries (an already-recorded serial keeps its first entry) and re-signs the CRL. */
+  revoke(entries: CrlEntry[]): Promise<void>;
+  /** The current CRL, DER. */
+  currentCrl(): Promise<Uint8Array>;
+}
+
+/** Checks that a domain publishes a validation value (DNS TXT record or HTTP file). */
+export interface DomainProbe {
+  /** True when a TXT record at `name` (its strings joined) equals `value`. */
+  hasTxtRecord(name: string, value: string): Promise<boolean>;
+  /** True when `url` serves `content` (trimmed) — only from public addresses unless allow-listed. */
+  servesFile(url: string, content: string): Promise<boolean>;
+}
+
+/** DNS hosted on the platform: where `dns_auto` validations publish their record themselves. */
+export interface DnsProvider {
+  upsertTxtRecord(name: string, value: string): Promise<void>;
+  deleteTxtRecord(name: string, value: string): Promise<void>;
+}
+
+/** A certificate's new state and the version it must still have. */
+export interface CertificateChange {
+  certificate: Certificate;
+  expectedVersion: number;
+}
+
+/** What an `Idempotency-Key` remembers: the request it answered and the reply it gave. */
+export interface IdempotencyRecord {
+  account: string;
+  key: string;
+  requestHash: string;
+  reply: unknown;
+  expiresAtEpoch: number;
+}
+
+/** Revocation requests; every change also moves its certificates and appends audit events, atomically. */
+export interface RevocationStore {
+  get(id: string): Promise<Revocation | undefined>;
+  /**
+   * Creates the request with its certificates' changes, events and (optionally) idempotency
+   * record in one transaction. Throws `SubmitConflictError` naming what had changed.
+   */
+  create(revocation: Revocation, certificates: CertificateChange[], events: AuditEvent[], idempotency?: IdempotencyRecord): Promise<void>;
+  /** Replaces the request at `expectedVersion` (bumping it) with its certificates' changes and events. */
+  transition(revocation: Revocation, expectedVersion: number, certificates: CertificateChange[], events: AuditEvent[]): Promise<Revocation>;
+  idempotency(account: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Requests waiting for a reviewer, oldest first. */
+  pendingReviews(limit: number, cursor?: string): Promise<Page<Revocation>>;
+  /** Every request not yet revoked or failed (to resume workflows after a restart). */
+  active(): Promise<Revocation[]>;
+}
+
+/** The workflow engine (Step Functions). */
+export interface Workflows {
+  /**
+   * Starts the revocation workflow from the request's current state. The execution is named
+   * after the request and its version, so starting the same state twice is harmless.
+   */
+  startRevocation(revocation: Pick<Revocation, 'id' | 'status' | 'version'>): Promise<void>;
+  /** Completes a waiting task; throws `TaskGoneError` when the task no longer waits. */
+  completeTask(token: string, output: unknown): Promise<void>;
+  failTask(token: string, error: string, cause: string): Promise<void>;
+}

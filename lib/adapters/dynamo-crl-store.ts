@@ -1,0 +1,116 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CrlEntry } from '../app/ports.js';
+import type { CrlStore, StoredCrl } from './crl-store.js';
+
+const CRL_PK = 'CRL';
+const CURRENT_SK = 'CURRENT';
+const ENTRY_PREFIX = 'ENTRY#';
+/** Conditional puts in flight at once: a cascade revokes a handful, a bulk call stays polite. */
+const PUT_CONCURRENCY = 10;
+
+/**
+ * The CA's revocations in the single table: one item per revoked serial (`CRL` /
+ * `ENTRY#<serial>`) and the current signed CRL (`CRL` / `CURRENT`, the DER as binary). The CRL
+ * item is capped by DynamoDB's 400 KB item size: roughly 10,000 entries.
+ */
+export class DynamoCrlStore implements CrlStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * One conditional Put per serial: BatchWriteItem cannot carry a condition, and one
+   * TransactWriteItems would be cancelled whole by a single serial that is already recorded.
+   */
+  async addEntries(entries: CrlEntry[]): Promise<void> {
+    // Duplicates within one call would race each other; the first one is the one to keep.
+    const firstPerSerial = new Map<string, CrlEntry>();
+    for (const entry of entries) if (!firstPerSerial.has(entry.serialNumber)) firstPerSerial.set(entry.serialNumber, entry);
+    const unique = [...firstPerSerial.values()];
+    for (let i = 0; i < unique.length; i += PUT_CONCURRENCY) {
+      await Promise.all(unique.slice(i, i + PUT_CONCURRENCY).map((entry) => this.putEntry(entry)));
+    }
+  }
+
+  async listEntries(): Promise<CrlEntry[]> {
+    const entries: CrlEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :entries)',
+          ExpressionAttributeValues: { ':pk': CRL_PK, ':entries': ENTRY_PREFIX },
+          // A re-sign must see every entry recorded before it started (see EmbeddedCa.revoke).
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) entries.push(entryFromItem(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return entries;
+  }
+
+  async loadCrl(): Promise<StoredCrl | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: CRL_PK, sk: CURRENT_SK }, ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return { der: Item.der as Uint8Array, crlNumber: Item.crlNumber as number };
+  }
+
+  async saveCrl(der: Uint8Array, crlNumber: number, expectedPrevious: number | undefined): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: CRL_PK, sk: CURRENT_SK, kind: 'crl', der, crlNumber },
+          ...(expectedPrevious === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'crlNumber = :expected',
+                ExpressionAttributeValues: { ':expected': expectedPrevious },
+              }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  private async putEntry(entry: CrlEntry): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: CRL_PK,
+            sk: `${ENTRY_PREFIX}${entry.serialNumber}`,
+            kind: 'crl-entry',
+            serialNumber: entry.serialNumber,
+            revokedAt: entry.revokedAt.toISOString(),
+            reasonCode: entry.reasonCode,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      // Already recorded: a retried revocation keeps the first time and reason.
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
+  }
+}
+
+function entryFromItem(item: Record<string, unknown>): CrlEntry {
+  return {
+    serialNumber: item.serialNumber as string,
+    revokedAt: new Date(item.revokedAt as string),
+    reasonCode: item.reasonCode as CrlEntry['reasonCode'],
+  };
+}
