@@ -5,6 +5,14 @@ export const ENV = {
   dynamoEndpoint: 'DYNAMODB_ENDPOINT',
   caSecretId: 'CA_SECRET_ID',
   caKeyDir: 'CA_KEY_DIR',
+  sfnEndpoint: 'SFN_ENDPOINT',
+  revocationStateMachineArn: 'REVOCATION_STATE_MACHINE_ARN',
+  dnsResolvers: 'DNS_RESOLVERS',
+  dnsProvider: 'DNS_PROVIDER',
+  probeAllowAddresses: 'PROBE_ALLOW_ADDRESSES',
+  probeHttpPort: 'PROBE_HTTP_PORT',
+  validationPollSeconds: 'VALIDATION_POLL_SECONDS',
+  timeScale: 'TIME_SCALE',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -33,4 +41,41 @@ function required(env: Env, name: string, hint = ''): string {
   const value = env[name];
   if (!value) throw new Error(`Missing environment variable ${name}${hint ? ` (${hint})` : ''}.`);
   return value;
+}
+
+export function readWorkflowConfig(env: Env) {
+  return {
+    region: required(env, ENV.region),
+    /** The local Step Functions endpoint; unset in AWS. */
+    endpoint: env[ENV.sfnEndpoint] || undefined,
+    revocationStateMachineArn: required(env, ENV.revocationStateMachineArn),
+  };
+}
+
+const list = (value: string | undefined) => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : undefined);
+
+/**
+ * Domain validation: resolvers to ask (default the system's), the platform's DNS provider, and
+ * — for the local runtime and tests only — loopback addresses the HTTP probe may reach.
+ */
+export function readValidationConfig(env: Env) {
+  const port = env[ENV.probeHttpPort];
+  return {
+    dnsResolvers: list(env[ENV.dnsResolvers]),
+    dnsProvider: env[ENV.dnsProvider] === 'in-memory' ? ('in-memory' as const) : ('none' as const),
+    allowAddresses: list(env[ENV.probeAllowAddresses]) ?? [],
+    httpPort: port ? Number(port) : undefined,
+    pollSeconds: Number(env[ENV.validationPollSeconds] ?? 300),
+  };
+}
+
+/**
+ * The service clock. Locally, `TIME_SCALE` below 1 makes time run faster (0.0001: 3 days pass in
+ * 26 s) for demos and tests, consistently with the local workflow engine's shortened waits.
+ */
+export function readClock(env: Env): () => Date {
+  const scale = Number(env[ENV.timeScale] ?? 1);
+  if (!(scale > 0) || scale === 1) return () => new Date();
+  const origin = Date.now();
+  return () => new Date(origin + (Date.now() - origin) / scale);
 }

@@ -6,8 +6,17 @@ import { FileCaKeyStore } from './adapters/file-ca-key-store.js';
 import { inspectPem } from './adapters/pem.js';
 import { SecretsManagerCaKeyStore } from './adapters/secrets-manager-ca-key-store.js';
 import type { CertificateDeps } from './app/certificates.js';
-import type { CertificateAuthority, Clock } from './app/ports.js';
-import { readCaConfig, readTableConfig } from './config.js';
+import type { Clock } from './app/ports.js';
+import { DynamoCrlStore } from './adapters/dynamo-crl-store.js';
+import { DynamoRevocationStore } from './adapters/dynamo-revocation-store.js';
+import { sharedDnsZone } from './adapters/in-memory-dns-zone.js';
+import { NetworkDomainProbe } from './adapters/network-domain-probe.js';
+import { createSfnClient, SfnWorkflows } from './adapters/sfn-workflows.js';
+import type { RevocationDeps } from './app/revocations.js';
+import type { StepDeps } from './app/revocation-steps.js';
+import type { DnsProvider } from './app/ports.js';
+import { logger } from './http/logger.js';
+import { readCaConfig, readClock, readTableConfig, readValidationConfig, readWorkflowConfig } from './config.js';
 
 /**
  * The composition root: each collaborator is built once per process, on first use, and reused
@@ -19,14 +28,17 @@ function once<T>(make: () => T): () => T {
 }
 
 const tableConfig = /* @__PURE__ */ once(() => readTableConfig(process.env));
-export const systemClock: Clock = () => new Date();
+export const systemClock: Clock = readClock(process.env);
 
 const documentClient = /* @__PURE__ */ once(() => createDocumentClient({ region: tableConfig().region, endpoint: tableConfig().dynamoEndpoint }));
 
-export const certificateAuthority = /* @__PURE__ */ once((): CertificateAuthority => {
+/** The embedded CA: signs certificates; with the table it also keeps revocations and the CRL. */
+export const certificateAuthority = /* @__PURE__ */ once(() => {
   const ca = readCaConfig(process.env);
-  return new EmbeddedCa(ca.kind === 'file' ? new FileCaKeyStore(ca.dir) : new SecretsManagerCaKeyStore({ secretId: ca.secretId }));
+  const keys = ca.kind === 'file' ? new FileCaKeyStore(ca.dir) : new SecretsManagerCaKeyStore({ secretId: ca.secretId });
+  return new EmbeddedCa(keys, process.env.TABLE_NAME ? new DynamoCrlStore(documentClient(), tableConfig().tableName) : undefined);
 });
+export const revocationAuthority = certificateAuthority;
 
 export const certificateStore = /* @__PURE__ */ once(() => new DynamoCertificateStore(documentClient(), tableConfig().tableName));
 
@@ -39,3 +51,58 @@ export const certificateDeps = /* @__PURE__ */ once(
     inspectPem,
   }),
 );
+
+export const revocationStore = /* @__PURE__ */ once(() => new DynamoRevocationStore(documentClient(), tableConfig().tableName));
+
+const workflows = /* @__PURE__ */ once(() => {
+  const config = readWorkflowConfig(process.env);
+  return new SfnWorkflows(createSfnClient(config), config.revocationStateMachineArn);
+});
+
+const warn = (message: string, detail: Record<string, unknown>) => logger.warn(message, detail);
+
+// Collaborators are getters: a function builds (and needs the configuration of) only what it uses.
+export const revocationDeps = /* @__PURE__ */ once(
+  (): RevocationDeps => ({
+    get certificates() {
+      return certificateStore();
+    },
+    get revocations() {
+      return revocationStore();
+    },
+    get workflows() {
+      return workflows();
+    },
+    clock: systemClock,
+    newId: () => `rev_${randomUUID().replaceAll('-', '')}`,
+    warn,
+  }),
+);
+
+/** Without a hosted-DNS provider, automatic DNS falls back to the customer publishing the record. */
+const noDnsProvider: DnsProvider = {
+  upsertTxtRecord: async (name) => logger.warn('no DNS provider configured; the record must be published by the customer', { name }),
+  deleteTxtRecord: async () => undefined,
+};
+
+export const stepDeps = /* @__PURE__ */ once((): StepDeps => {
+  const validation = readValidationConfig(process.env);
+  return {
+    get certificates() {
+      return certificateStore();
+    },
+    get revocations() {
+      return revocationStore();
+    },
+    get ca() {
+      return revocationAuthority();
+    },
+    probe: new NetworkDomainProbe({
+      dns: { ...(validation.dnsResolvers ? { servers: validation.dnsResolvers } : {}) },
+      http: { allowAddresses: validation.allowAddresses, ...(validation.httpPort ? { port: validation.httpPort } : {}) },
+    }),
+    dns: validation.dnsProvider === 'in-memory' ? sharedDnsZone : noDnsProvider,
+    clock: systemClock,
+    validationPollSeconds: validation.pollSeconds,
+  };
+});

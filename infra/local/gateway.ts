@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { ROUTES, type RouteSpec } from '../../lib/http/contract.js';
+import type { DnsProvider } from '../../lib/app/ports.js';
 import { problem } from '../../lib/http/problem.js';
 import { flattenClaims, type LocalTokens } from './tokens.js';
 
@@ -30,7 +31,9 @@ const TokenRequestSchema = z
  * the JWT authorizer would, builds a payload-format-2.0 event and calls the same handler
  * module Lambda runs.
  */
-export function createGateway(options: { tokens: LocalTokens; loadHandler?: (name: string) => Promise<LambdaHandler> }): Server {
+const DnsRecordSchema = z.object({ name: z.string().min(1).max(253), value: z.string().min(1).max(255) }).strict();
+
+export function createGateway(options: { tokens: LocalTokens; dnsZone?: DnsProvider; loadHandler?: (name: string) => Promise<LambdaHandler> }): Server {
   const routes = Object.values(ROUTES as Record<string, RouteSpec>).map(compile);
   const load = options.loadHandler ?? loadFunctionHandler;
   return createServer((req, res) => {
@@ -47,6 +50,7 @@ export function createGateway(options: { tokens: LocalTokens; loadHandler?: (nam
     if (body === undefined) return send(res, problem(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'));
 
     if (method === 'POST' && url.pathname === '/local/token') return send(res, await mintToken(body));
+    if (method === 'POST' && url.pathname === '/local/dns' && options.dnsZone) return send(res, await publishTxt(options.dnsZone, body));
 
     const match = matchRoute(routes, method, url.pathname);
     if (!match) return send(res, problem(404, 'NOT_FOUND', `No route for ${method} ${url.pathname}.`));
@@ -80,6 +84,19 @@ export function createGateway(options: { tokens: LocalTokens; loadHandler?: (nam
     }
     return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: await options.tokens.mint(parsed.data) }) };
   }
+}
+
+/** Local only: publish a TXT record as a customer would at their DNS provider (demos and tests). */
+async function publishTxt(zone: DnsProvider, body: Buffer): Promise<APIGatewayProxyStructuredResultV2> {
+  let parsed;
+  try {
+    parsed = DnsRecordSchema.safeParse(JSON.parse(body.toString('utf8') || '{}'));
+  } catch {
+    return problem(400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+  }
+  if (!parsed.success) return problem(400, 'BAD_REQUEST', 'Give the TXT record as {"name", "value"}.');
+  await zone.upsertTxtRecord(parsed.data.name, parsed.data.value);
+  return { statusCode: 204 };
 }
 
 async function loadFunctionHandler(name: string): Promise<LambdaHandler> {

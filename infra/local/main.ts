@@ -8,6 +8,7 @@ const { values } = parseArgs({
     data: { type: 'string', default: process.env.CERTREVOKE_DATA ?? '.data' },
     'in-memory': { type: 'boolean', default: false },
     'no-seed': { type: 'boolean', default: false },
+    'time-scale': { type: 'string', default: process.env.TIME_SCALE ?? '1' },
   },
 });
 
@@ -19,6 +20,7 @@ try {
     dataDir: values.data,
     inMemory: values['in-memory'],
     seed: !values['no-seed'],
+    timeScale: Number(values['time-scale']),
     log,
   });
   console.log(`\ncertrevoke is running at ${runtime.url}   (Ctrl-C stops everything)\n`);

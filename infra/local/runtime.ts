@@ -8,6 +8,8 @@ import { createGateway } from './gateway.js';
 import { LETTER_BUCKETS, startS3 } from './s3.js';
 import { DEMO_USERS, demoCertificates } from './seed.js';
 import { LocalTokens } from './tokens.js';
+import { startLocalWorkflows } from './workflows.js';
+import { sharedDnsZone, startDnsServer } from '../../lib/adapters/in-memory-dns-zone.js';
 
 export interface RuntimeOptions {
   port: number;
@@ -15,6 +17,8 @@ export interface RuntimeOptions {
   dataDir: string;
   inMemory: boolean;
   seed: boolean;
+  /** Below 1, time runs faster: waits, timeouts and the service clock alike (0.0001: 3 days ≈ 26 s). */
+  timeScale: number;
   log: (line: string) => void;
 }
 
@@ -50,11 +54,14 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     const phase = (name: string) => options.log(`${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     const dynamoDir = join(dataDir, 'dynamodb');
     if (!options.inMemory) await mkdir(dynamoDir, { recursive: true });
-    const [dynamo, s3] = await Promise.all([
+    const [dynamo, s3, dns] = await Promise.all([
       startDynamoLocal({ port: await freePort(), dataDir: options.inMemory ? undefined : dynamoDir }),
       startS3({ port: await freePort(), dir: join(dataDir, 's3') }),
+      startDnsServer(sharedDnsZone, { port: 0, address: '127.0.0.1' }),
     ]);
-    stops.push(dynamo.stop, s3.stop);
+    stops.push(dynamo.stop, s3.stop, dns.stop);
+    const workflows = await startLocalWorkflows({ timeScale: options.timeScale });
+    stops.push(workflows.stop);
     await ensureTable(dynamo.endpoint, TABLE_NAME);
     phase('DynamoDB Local and s3rver are up');
 
@@ -69,12 +76,21 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       INTAKE_BUCKET: LETTER_BUCKETS[0],
       EVIDENCE_BUCKET: LETTER_BUCKETS[1],
       CA_KEY_DIR: join(dataDir, 'ca'),
+      SFN_ENDPOINT: workflows.endpoint,
+      REVOCATION_STATE_MACHINE_ARN: workflows.revocationStateMachineArn,
+      DNS_RESOLVERS: `127.0.0.1:${dns.port}`,
+      DNS_PROVIDER: 'in-memory',
+      VALIDATION_POLL_SECONDS: process.env.VALIDATION_POLL_SECONDS ?? '30',
+      TIME_SCALE: String(options.timeScale),
     });
 
     const tokens = await LocalTokens.open(options.inMemory ? undefined : join(dataDir, 'keys'));
     const seeded = fresh && options.seed ? await seedDemoData(options.log) : 0;
 
-    const server = createGateway({ tokens });
+    const resumed = await resumeRevocations();
+    if (resumed > 0) options.log(`resumed ${resumed} revocation request(s) still in flight`);
+
+    const server = createGateway({ tokens, dnsZone: sharedDnsZone });
     await listen(server, options.port);
     stops.push(() => new Promise<void>((r) => server.close(() => r())));
     const address = server.address();
@@ -89,6 +105,16 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     await stop();
     throw error;
   }
+}
+
+/** Workflows live in this process: every request still in flight in DynamoDB is resumed from its state. */
+async function resumeRevocations(): Promise<number> {
+  const { startWorkflow } = await import('../../lib/app/revocations.js');
+  const { revocationDeps } = await import('../../lib/root.js');
+  const deps = revocationDeps();
+  const active = await deps.revocations.active();
+  for (const revocation of active) await startWorkflow(deps, revocation);
+  return active.length;
 }
 
 /** Seeds through the same use case the operator route calls, so demo data obeys every rule. */

@@ -1,26 +1,10 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlreadyExistsError, InvalidRequestError, VersionConflictError } from '../app/errors.js';
 import type { AuditEvent, Certificate } from '../app/model.js';
 import type { CertificateStore, ListQuery, Page } from '../app/ports.js';
-import { dayOf } from '../domain/sweep.js';
+import { commit, CommitConflictError } from './dynamo-commit.js';
+import { certificateItem, decodeCursor, encodeCursor, eventFromItem, eventItem, fromItem, keys } from './dynamo-items.js';
 import { TABLE_INDEXES } from './table-schema.js';
-
-type TransactPut = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Put']>;
-
-const CERT_SK = 'CERT';
-const certPk = (id: string) => `CERT#${id}`;
-const accountPk = (account: string) => `ACCOUNT#${account}`;
-
-/** Keys stored on an item that are not part of the certificate itself. */
-const KEY_ATTRIBUTES = ['pk', 'sk', 'kind', 'accountPk', 'accountSk', 'expiryPk', 'expirySk'] as const;
 
 /** DynamoDB single-table store of certificates and their audit history. */
 export class DynamoCertificateStore implements CertificateStore {
@@ -29,25 +13,29 @@ export class DynamoCertificateStore implements CertificateStore {
     private readonly tableName: string,
   ) {}
 
-  async create(certificate: Certificate, event: AuditEvent): Promise<void> {
+  async create(certificate: Certificate, event: AuditEvent, original?: { certificate: Certificate; expectedVersion: number }): Promise<void> {
     try {
-      await this.putWithEvent(certificate, { ConditionExpression: 'attribute_not_exists(pk)' }, event);
+      await commit(this.db, this.tableName, [
+        { item: certificateItem(certificate), expect: 'new' },
+        { item: eventItem(event, 0), expect: 'new' },
+        ...(original ? [{ item: certificateItem({ ...original.certificate, version: original.expectedVersion + 1 }), expect: original.expectedVersion }] : []),
+      ]);
     } catch (error) {
-      if (conditionFailedAt(error, 0)) throw new AlreadyExistsError(certPk(certificate.id));
+      if (error instanceof CommitConflictError && error.failedAt(0)) throw new AlreadyExistsError(keys.certificate(certificate.id).pk);
+      if (error instanceof CommitConflictError && error.failedAt(2)) throw new VersionConflictError<Certificate>(undefined);
       throw error;
     }
   }
 
   async get(id: string): Promise<Certificate | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: certPk(id), sk: CERT_SK }, ConsistentRead: true }),
-    );
-    return Item ? fromItem(Item) : undefined;
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.certificate(id), ConsistentRead: true }));
+    return Item ? fromItem<Certificate>(Item) : undefined;
   }
 
   async listByAccount(account: string, query: ListQuery): Promise<Page<Certificate>> {
     const index = TABLE_INDEXES.byAccount;
-    const pk = accountPk(account);
+    const pk = keys.accountPk(account);
+    const startKey = query.cursor ? validCursor(query.cursor, (key) => key[index.partitionKey] === pk) : undefined;
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -59,30 +47,24 @@ export class DynamoCertificateStore implements CertificateStore {
         ExpressionAttributeNames: { '#pk': index.partitionKey, ...(query.status ? { '#status': 'status' } : {}) },
         ScanIndexForward: false,
         Limit: query.limit,
-        ExclusiveStartKey: query.cursor ? decodeCursor(query.cursor, pk) : undefined,
+        ExclusiveStartKey: startKey,
       }),
     );
-    return { items: Items.map(fromItem), nextCursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : undefined };
+    return { items: Items.map((i) => fromItem<Certificate>(i)), nextCursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : undefined };
   }
 
   async update(certificate: Certificate, expectedVersion: number, event: AuditEvent): Promise<Certificate> {
     const next = { ...certificate, version: expectedVersion + 1, updatedAt: event.at };
     try {
-      await this.putWithEvent(
-        next,
-        {
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': expectedVersion },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-        event,
-      );
+      await commit(this.db, this.tableName, [
+        { item: certificateItem(next), expect: expectedVersion },
+        { item: eventItem(event, 0), expect: 'new' },
+      ]);
       return next;
     } catch (error) {
-      if (conditionFailedAt(error, 0)) {
-        const old = cancellationItem(error, 0);
-        throw new VersionConflictError<Certificate>(old ? fromItem(old) : undefined);
+      if (error instanceof CommitConflictError && error.failedAt(0)) {
+        const current = error.currentAt(0);
+        throw new VersionConflictError<Certificate>(current ? fromItem<Certificate>(current) : undefined);
       }
       throw error;
     }
@@ -96,7 +78,7 @@ export class DynamoCertificateStore implements CertificateStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
-          ExpressionAttributeValues: { ':pk': certPk(certificateId), ':events': 'EVENT#' },
+          ExpressionAttributeValues: { ':pk': keys.certificate(certificateId).pk, ':events': 'EVENT#' },
           ExclusiveStartKey: startKey,
         }),
       );
@@ -105,79 +87,11 @@ export class DynamoCertificateStore implements CertificateStore {
     } while (startKey);
     return events;
   }
-
-  /** One transaction: the certificate under its condition, and its audit event. */
-  private putWithEvent(certificate: Certificate, condition: Omit<TransactPut, 'TableName' | 'Item'>, event: AuditEvent) {
-    return this.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: this.tableName, Item: toItem(certificate), ...condition } },
-          { Put: this.eventPut(event, certificate.version) },
-        ],
-      }),
-    );
-  }
-
-  /** Events are keyed by time then the certificate version they record: append-only and ordered. */
-  private eventPut(event: AuditEvent, version: number) {
-    return {
-      TableName: this.tableName,
-      Item: {
-        pk: certPk(event.certificateId),
-        sk: `EVENT#${event.at}#${String(version).padStart(10, '0')}`,
-        kind: 'event',
-        ...event,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    };
-  }
-}
-
-function toItem(c: Certificate): Record<string, unknown> {
-  return {
-    pk: certPk(c.id),
-    sk: CERT_SK,
-    kind: 'certificate',
-    accountPk: accountPk(c.account),
-    accountSk: `${c.createdAt}#${c.id}`,
-    // Only issued certificates can become due, so only they sit in the expiry index.
-    ...(c.status === 'issued' ? { expiryPk: `EXPIRY#${dayOf(c.notAfter)}`, expirySk: `${c.notAfter}#${c.id}` } : {}),
-    ...c,
-  };
-}
-
-function fromItem(item: Record<string, unknown>): Certificate {
-  const copy: Record<string, unknown> = { ...item };
-  for (const key of KEY_ATTRIBUTES) delete copy[key];
-  return copy as unknown as Certificate;
-}
-
-function eventFromItem(item: Record<string, unknown>): AuditEvent {
-  const { certificateId, at, type, actor, account, detail } = item as unknown as AuditEvent;
-  return detail === undefined ? { certificateId, at, type, actor, account } : { certificateId, at, type, actor, account, detail };
-}
-
-function conditionFailedAt(error: unknown, index: number): boolean {
-  return error instanceof TransactionCanceledException && error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
-}
-
-function cancellationItem(error: unknown, index: number): Record<string, unknown> | undefined {
-  if (!(error instanceof TransactionCanceledException)) return undefined;
-  const item = error.CancellationReasons?.[index]?.Item;
-  return item ? unmarshall(item) : undefined;
-}
-
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
 /** A cursor is only good for the listing it came from: another account's cursor is refused. */
-function decodeCursor(cursor: string, expectedPk: string): Record<string, unknown> {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (key[TABLE_INDEXES.byAccount.partitionKey] === expectedPk && typeof key.pk === 'string' && typeof key.sk === 'string') return key;
-  } catch {
-    // fall through to the refusal below
-  }
-  throw new InvalidRequestError('BAD_REQUEST', 'The cursor is not valid for this listing.', [{ path: 'cursor', message: 'invalid cursor' }]);
+export function validCursor(cursor: string, belongs: (key: Record<string, unknown>) => boolean): Record<string, unknown> {
+  const key = decodeCursor(cursor, (k) => typeof k.pk === 'string' && typeof k.sk === 'string' && belongs(k));
+  if (!key) throw new InvalidRequestError('BAD_REQUEST', 'The cursor is not valid for this listing.', [{ path: 'query.cursor', message: 'invalid cursor' }]);
+  return key;
 }

@@ -18,6 +18,8 @@ export const TABLE_INDEXES = {
   reviewQueue: { name: 'reviewQueue', partitionKey: 'reviewPk', sortKey: 'reviewSk' },
   /** Issued certificates by expiry day, so a sweep reads only what is due. */
   byExpiryDay: { name: 'byExpiryDay', partitionKey: 'expiryPk', sortKey: 'expirySk' },
+  /** Requests still in flight (revocations, reissues), so a restart or sweep resumes every one. */
+  activeRequests: { name: 'activeRequests', partitionKey: 'activePk', sortKey: 'activeSk' },
   /** Reissue locks per registrable domain, for the stale-lock sweep. */
   domainLocks: { name: 'domainLocks', partitionKey: 'lockPk', sortKey: 'lockSk' },
 } as const satisfies Record<string, IndexDefinition>;

@@ -1,8 +1,8 @@
 import { computeActions } from '../domain/actions.js';
-import { checkDownload } from '../domain/deletion.js';
+import { checkDeletion, checkDownload } from '../domain/deletion.js';
 import { checkDomainName } from '../domain/domain-name.js';
-import { InvalidRequestError, NotFoundError, RuleViolationError } from './errors.js';
-import type { Caller, Certificate } from './model.js';
+import { InvalidRequestError, NotFoundError, RuleViolationError, VersionConflictError } from './errors.js';
+import type { AuditEvent, Caller, Certificate } from './model.js';
 import { CertificateSchema, type CertificateView, type RegisterCertificateInput } from './schemas.js';
 import type { CertificateAuthority, CertificateStore, Clock, IdGenerator, ListQuery, Page } from './ports.js';
 
@@ -30,6 +30,7 @@ export interface CertificateDeps {
 export async function registerCertificate(deps: CertificateDeps, caller: Caller, input: RegisterCertificateInput): Promise<Certificate> {
   const domain = validDomain(input.domain, 'domain');
   const sans = [...new Set(input.sans.map((san, i) => validDomain(san, `sans.${i}`)))].filter((san) => san !== domain);
+  const original = input.originalCertificateId ? await originalOrder(deps, input.account, input.originalCertificateId) : undefined;
   const x509 = await x509Material(deps, input, domain, sans);
   const now = deps.clock().toISOString();
   const { pem: _pem, ...attributes } = input;
@@ -43,7 +44,7 @@ export async function registerCertificate(deps: CertificateDeps, caller: Caller,
     notAfter: new Date(input.notAfter).toISOString(),
     ...x509,
     status: Date.parse(input.notAfter) <= Date.parse(now) ? 'expired' : 'issued',
-    reissuesInOrder: input.originalCertificateId ? 1 : 0,
+    reissuesInOrder: original ? original.reissuesInOrder + 1 : 0,
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -55,6 +56,9 @@ export async function registerCertificate(deps: CertificateDeps, caller: Caller,
     type: 'certificate.registered',
     actor: caller.sub,
     detail: { source: certificate.source, serialNumber: certificate.serialNumber },
+  }, original && {
+    certificate: { ...original, reissuedCertificateIds: [...(original.reissuedCertificateIds ?? []), certificate.id], reissuesInOrder: certificate.reissuesInOrder, updatedAt: now },
+    expectedVersion: original.version,
   });
   return certificate;
 }
@@ -80,6 +84,17 @@ async function x509Material(deps: CertificateDeps, input: RegisterCertificateInp
   };
 }
 
+/** A reissued certificate names its original, which must be an original order of the same account. */
+async function originalOrder(deps: Pick<CertificateDeps, 'store'>, account: string, id: string): Promise<Certificate> {
+  const original = await deps.store.get(id);
+  if (!original || original.account !== account || original.deletedAt || original.originalCertificateId) {
+    throw new InvalidRequestError('BAD_REQUEST', 'originalCertificateId must name an original certificate of the same account.', [
+      { path: 'body.originalCertificateId', message: 'no such original certificate in this account' },
+    ]);
+  }
+  return original;
+}
+
 function validDomain(value: string, path: string): string {
   const check = checkDomainName(value);
   if (!check.ok) throw new InvalidRequestError('DOMAIN_INVALID', `"${value}" is not a valid domain: ${check.reason}.`, [{ path: `body.${path}`, message: check.reason }]);
@@ -89,7 +104,7 @@ function validDomain(value: string, path: string): string {
 /** One certificate of the caller's account; another account's is indistinguishable from none. */
 export async function getOwnCertificate(deps: Pick<CertificateDeps, 'store'>, caller: Caller, id: string): Promise<Certificate> {
   const certificate = await deps.store.get(id);
-  if (!certificate || certificate.account !== caller.account) throw new NotFoundError('certificate');
+  if (!certificate || certificate.account !== caller.account || certificate.deletedAt) throw new NotFoundError('certificate');
   return certificate;
 }
 
@@ -111,10 +126,41 @@ export async function downloadCertificate(deps: Pick<CertificateDeps, 'store'>, 
  * every GET); the reissue endpoint checks it atomically when one is submitted.
  */
 export function toCertificateView(c: Certificate, now: Date): CertificateView {
-  const { chainPem, csrPem: _csr, publicKeySha256: _key, version: _version, reissuesInOrder, ...rest } = c;
+  const { chainPem, csrPem: _csr, publicKeySha256: _key, version: _version, reissuesInOrder, activeRevocationId: _active, ...rest } = c;
   // Parsing with the contract's schema fixes the field order and lets nothing internal leak.
   return CertificateSchema.parse({
     ...rest,
     actions: computeActions({ ...c, hasPem: chainPem !== undefined }, { now, reissuesInOrder, domainLockedByOther: false }),
   });
+}
+
+/**
+ * Deletes a certificate (customer) when RULES.md allows: revoked, expired or uploaded. The item
+ * stays as a tombstone outside every listing, so its audit history keeps its owner.
+ */
+export async function deleteCertificate(deps: Pick<CertificateDeps, 'store' | 'clock'>, caller: Caller, id: string): Promise<void> {
+  const certificate = await getOwnCertificate(deps, caller, id);
+  const now = deps.clock();
+  const verdict = checkDeletion(certificate, now);
+  if (!verdict.ok) throw new RuleViolationError(verdict);
+  const at = now.toISOString();
+  try {
+    await deps.store.update({ ...certificate, deletedAt: at }, certificate.version, {
+      certificateId: id,
+      account: certificate.account,
+      at,
+      type: 'certificate.deleted',
+      actor: caller.sub,
+    });
+  } catch (error) {
+    if (error instanceof VersionConflictError) throw new RuleViolationError('OPERATION_IN_PROGRESS', 'The certificate changed meanwhile; reload and try again.');
+    throw error;
+  }
+}
+
+/** The audit history of one of the caller's certificates (also after deletion), oldest first. */
+export async function certificateEvents(deps: Pick<CertificateDeps, 'store'>, caller: Caller, id: string): Promise<AuditEvent[]> {
+  const certificate = await deps.store.get(id);
+  if (!certificate || certificate.account !== caller.account) throw new NotFoundError('certificate');
+  return deps.store.events(id);
 }

@@ -108,3 +108,82 @@ export const ProblemSchema = z.object({
   detail: z.string(),
   fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
+
+const LetterTypeSchema = z.enum(['jpg', 'gif', 'png', 'pdf']);
+
+export const SubmitRevocationBody = z
+  .object({
+    reason: z.string().max(500, 'must be at most 500 characters').optional(),
+    reasonCode: z.string().max(64).optional().describe('unspecified (default), keyCompromise, affiliationChanged, superseded, cessationOfOperation'),
+  })
+  .strict();
+
+export const RevocationSchema = z.object({
+  id: z.string(),
+  certificateId: z.string(),
+  cascadeCertificateIds: z.array(z.string()),
+  route: z.enum(['review', 'letter', 'domain_validation', 'auto']),
+  status: z.enum(['pending_letter', 'pending_validation', 'pending_review', 'revoking', 'revoked', 'failed']),
+  reasonCode: z.string(),
+  reason: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  failureCode: z.string().optional(),
+  reviewerNote: z.string().optional(),
+  letter: z
+    .object({
+      kind: z.enum(['application', 'confirmation']),
+      allowedTypes: z.array(LetterTypeSchema),
+      minBytes: z.number(),
+      maxBytes: z.number(),
+      status: z.enum(['awaiting', 'accepted']),
+      sha256: z.string().optional(),
+      rejections: z.array(z.object({ code: z.string(), at: z.string(), detail: z.string() })),
+    })
+    .optional(),
+  validation: z
+    .object({
+      deadline: z.string(),
+      dns: z.object({ name: z.string(), type: z.literal('TXT'), value: z.string() }),
+      file: z.object({ url: z.string(), content: z.string() }),
+      automatic: z.boolean(),
+      lastCheckedAt: z.string().optional(),
+      validatedAt: z.string().optional(),
+    })
+    .optional(),
+});
+export type RevocationView = z.output<typeof RevocationSchema>;
+export const RevocationReply = z.object({ revocation: RevocationSchema });
+
+export const ReviewSchema = z.object({
+  id: z.string(),
+  kind: z.literal('revocation'),
+  account: z.string(),
+  submittedBy: z.string(),
+  queuedAt: z.string().optional(),
+  revocation: RevocationSchema,
+  certificate: CertificateSchema.optional(),
+});
+export type ReviewView = z.output<typeof ReviewSchema>;
+export const ReviewReply = z.object({ review: ReviewSchema });
+export const ReviewPage = z.object({ items: z.array(ReviewSchema), nextCursor: z.string().nullable() });
+export const ReviewsQuery = z
+  .object({
+    status: z.literal('pending').default('pending'),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(2048).optional(),
+  })
+  .strict();
+export const ReviewDecisionBody = z
+  .object({ decision: z.enum(['approve', 'reject']), note: z.string().max(2000).optional() })
+  .strict()
+  .refine((b) => b.decision === 'approve' || (b.note ?? '').trim() !== '', { path: ['note'], message: 'a note is required to reject' });
+
+export const EventSchema = z.object({
+  certificateId: z.string(),
+  at: z.string(),
+  type: z.string(),
+  actor: z.string(),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+export const EventsReply = z.object({ items: z.array(EventSchema) });

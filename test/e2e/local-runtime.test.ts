@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/http/contract.js';
 import { planRevocationRoute, type CertificateFacts } from '../../lib/domain/index.js';
-import { mintToken, runToExit, startRuntimeProcess, type RuntimeProcess } from '../support/local-runtime.js';
+import { eventually, mintToken, runToExit, startRuntimeProcess, type RuntimeProcess } from '../support/local-runtime.js';
 
 let runtime: RuntimeProcess;
 let dataDir: string;
@@ -183,8 +183,13 @@ describe('local runtime (npm start) over HTTP', () => {
     expect(second.output).toMatch(/already running \(pid \d+/);
   });
 
-  it('stops every child process on Ctrl-C and keeps data for the next start', async () => {
+  it('stops every child process on Ctrl-C, keeps data, and resumes requests in flight on the next start', async () => {
     const created = await register(registration({ domain: 'keep.example.com', sans: [] }));
+    const waiting = await register(registration({ domain: 'wait.example.com', sans: [], brand: 'WoTrus' }));
+    const submitted = await fetch(`${runtime.url}/certificates/${waiting.id}/revocations`, json(customerA, { reason: 'restart test' }));
+    const revocationId = ((await submitted.json()) as { revocation: { id: string } }).revocation.id;
+    const reviewer = await mintToken(runtime.url, 'rita', 'ops', ['reviewer']);
+    await eventually(() => fetch(`${runtime.url}/reviews/${revocationId}`, json(reviewer)).then((r) => r.json() as Promise<{ review?: { queuedAt?: string } }>), (r) => r.review?.queuedAt !== undefined);
     expect(await runtime.stop()).toBe(0);
     expect(existsSync(join(dataDir, 'runtime.lock'))).toBe(false);
     expect(processesMentioning(dataDir)).toEqual([]);
@@ -193,5 +198,12 @@ describe('local runtime (npm start) over HTTP', () => {
     // Tokens survive too: the signing key is kept in the data folder.
     const res = await fetch(`${runtime.url}/certificates/${created.id}`, json(customerA));
     expect(res.status).toBe(200);
+    expect(runtime.output()).toContain('resumed 1 revocation request(s) still in flight');
+    const decided = await fetch(`${runtime.url}/reviews/${revocationId}/decision`, json(reviewer, { decision: 'approve' }));
+    expect(decided.status).toBe(200);
+    await eventually(
+      () => fetch(`${runtime.url}/revocations/${revocationId}`, json(customerA)).then((r) => r.json() as Promise<{ revocation: { status: string } }>),
+      (r) => r.revocation.status === 'revoked',
+    );
   });
 });

@@ -10,10 +10,10 @@ export interface RuntimeProcess {
 }
 
 /** Starts `infra/local/main.ts` (what `npm start` runs) as a child process and waits until it serves. */
-export async function startRuntimeProcess(args: string[], timeoutMs = 60_000): Promise<RuntimeProcess> {
+export async function startRuntimeProcess(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<RuntimeProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', '--port', String(port), ...args], {
-    env: { ...process.env, PORT: undefined, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    env: { ...process.env, PORT: undefined, POWERTOOLS_LOG_LEVEL: 'ERROR', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -60,4 +60,15 @@ export async function mintToken(url: string, sub: string, account: string, roles
   const res = await fetch(`${url}/local/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub, account, roles }) });
   if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
+}
+
+/** Polls `read` until `done` holds or the deadline passes (asynchronous outcomes, e.g. workflows). */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

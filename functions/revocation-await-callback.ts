@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { awaitCallback } from '../lib/app/revocation-steps.js';
+import { stepDeps } from '../lib/root.js';
+import { taskHandler } from '../lib/task-handler.js';
+
+const Input = z.object({ revocationId: z.string(), waitFor: z.enum(['letter', 'review']), taskToken: z.string().min(1) });
+
+export const handler = taskHandler('revocation-await-callback', Input, (input) =>
+  awaitCallback(stepDeps(), input.revocationId, input.waitFor, input.taskToken),
+);

@@ -1,0 +1,23 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+/** The revocation workflow's ASL and the task function behind each `${...}` substitution. */
+export const REVOCATION_WORKFLOW = {
+  file: fileURLToPath(new URL('./revocation.asl.json', import.meta.url)),
+  tasks: {
+    AwaitCallbackFunctionArn: 'revocation-await-callback',
+    CheckValidationFunctionArn: 'revocation-check-validation',
+    RevokeFunctionArn: 'revocation-revoke',
+    FailFunctionArn: 'revocation-fail',
+  },
+} as const;
+
+/** The ASL text with each `${Name}` replaced, as Step Functions' definitionSubstitutions does. */
+export async function loadDefinition(file: string, substitutions: Record<string, string>): Promise<string> {
+  const text = await readFile(file, 'utf8');
+  return text.replace(/\$\{(\w+)\}/g, (match, name: string) => {
+    const value = substitutions[name];
+    if (value === undefined) throw new Error(`No substitution for ${match} in ${file}`);
+    return value;
+  });
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditEvent, Certificate, Revocation } from '../app/model.js';
+import { dayOf } from '../domain/sweep.js';
+
+/** Key layout of the single table; every item shape is mapped here and nowhere else. */
+export const keys = {
+  certificate: (id: string) => ({ pk: `CERT#${id}`, sk: 'CERT' }),
+  revocation: (id: string) => ({ pk: `REVOCATION#${id}`, sk: 'REVOCATION' }),
+  idempotency: (account: string, key: string) => ({ pk: `IDEMPOTENCY#${account}#${key}`, sk: 'IDEMPOTENCY' }),
+  accountPk: (account: string) => `ACCOUNT#${account}`,
+};
+
+export const REVIEW_QUEUE_PK = 'REVIEW#pending';
+export const ACTIVE_REVOCATIONS_PK = 'ACTIVE#revocation';
+
+const TERMINAL: readonly Revocation['status'][] = ['revoked', 'failed'];
+
+/** Index keys are derived from state, so an item is in exactly the indexes its state puts it in. */
+export function certificateItem(c: Certificate): Record<string, unknown> {
+  return {
+    ...keys.certificate(c.id),
+    kind: 'certificate',
+    ...(c.deletedAt ? {} : { accountPk: keys.accountPk(c.account), accountSk: `${c.createdAt}#${c.id}` }),
+    // Only issued certificates can become due, so only they sit in the expiry index.
+    ...(c.status === 'issued' && !c.deletedAt ? { expiryPk: `EXPIRY#${dayOf(c.notAfter)}`, expirySk: `${c.notAfter}#${c.id}` } : {}),
+    ...c,
+  };
+}
+
+export function revocationItem(r: Revocation): Record<string, unknown> {
+  return {
+    ...keys.revocation(r.id),
+    kind: 'revocation',
+    ...(TERMINAL.includes(r.status) ? {} : { activePk: ACTIVE_REVOCATIONS_PK, activeSk: `${r.createdAt}#${r.id}` }),
+    ...(r.status === 'pending_review' && r.queuedAt ? { reviewPk: REVIEW_QUEUE_PK, reviewSk: `${r.queuedAt}#${r.id}` } : {}),
+    ...r,
+  };
+}
+
+/** Events sort by time; the suffix keeps events of one instant apart and in write order. */
+export function eventItem(event: AuditEvent, index: number): Record<string, unknown> {
+  return {
+    pk: keys.certificate(event.certificateId).pk,
+    sk: `EVENT#${event.at}#${String(index).padStart(3, '0')}#${randomBytes(4).toString('hex')}`,
+    kind: 'event',
+    ...event,
+  };
+}
+
+const KEY_ATTRIBUTES = ['pk', 'sk', 'kind', 'accountPk', 'accountSk', 'expiryPk', 'expirySk', 'activePk', 'activeSk', 'reviewPk', 'reviewSk'];
+
+/** The domain object of an item: the item without its key attributes. */
+export function fromItem<T>(item: Record<string, unknown>): T {
+  const copy: Record<string, unknown> = { ...item };
+  for (const key of KEY_ATTRIBUTES) delete copy[key];
+  return copy as T;
+}
+
+export function eventFromItem(item: Record<string, unknown>): AuditEvent {
+  const { certificateId, at, type, actor, account, detail } = item as unknown as AuditEvent;
+  return detail === undefined ? { certificateId, at, type, actor, account } : { certificateId, at, type, actor, account, detail };
+}
+
+export function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** Decodes a cursor, accepting it only if `valid` says it belongs to the listing asked for. */
+export function decodeCursor(cursor: string, valid: (key: Record<string, unknown>) => boolean): Record<string, unknown> | undefined {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    return key && typeof key === 'object' && valid(key) ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}

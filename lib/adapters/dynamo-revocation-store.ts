@@ -1,0 +1,107 @@
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SubmitConflictError, VersionConflictError } from '../app/errors.js';
+import type { AuditEvent, Revocation } from '../app/model.js';
+import type { CertificateChange, IdempotencyRecord, Page, RevocationStore } from '../app/ports.js';
+import { validCursor } from './dynamo-certificate-store.js';
+import { commit, CommitConflictError, type Write } from './dynamo-commit.js';
+import { ACTIVE_REVOCATIONS_PK, certificateItem, encodeCursor, eventItem, fromItem, keys, REVIEW_QUEUE_PK, revocationItem } from './dynamo-items.js';
+import { TABLE_INDEXES, TTL_ATTRIBUTE } from './table-schema.js';
+
+/** Revocation requests in the single table, changed only together with their certificates and events. */
+export class DynamoRevocationStore implements RevocationStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(id: string): Promise<Revocation | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.revocation(id), ConsistentRead: true }));
+    return Item ? fromItem<Revocation>(Item) : undefined;
+  }
+
+  async create(revocation: Revocation, certificates: CertificateChange[], events: AuditEvent[], idempotency?: IdempotencyRecord): Promise<void> {
+    const writes: Write[] = [{ item: revocationItem(revocation), expect: 'new' }, ...certificateWrites(certificates), ...eventWrites(events)];
+    if (idempotency) {
+      writes.push({
+        item: { ...keys.idempotency(idempotency.account, idempotency.key), kind: 'idempotency', ...idempotency, [TTL_ATTRIBUTE]: idempotency.expiresAtEpoch },
+        // A record past its 24 h may be replaced even before DynamoDB's TTL deletes it.
+        expect: { newOrExpiredBefore: Math.floor(Date.parse(revocation.createdAt) / 1000) },
+      });
+    }
+    try {
+      await commit(this.db, this.tableName, writes);
+    } catch (error) {
+      if (!(error instanceof CommitConflictError)) throw error;
+      if (idempotency && error.failedAt(writes.length - 1)) throw new SubmitConflictError('idempotency', 0);
+      const certificateIndex = certificates.findIndex((_, i) => error.failedAt(i + 1));
+      if (certificateIndex >= 0) throw new SubmitConflictError('certificate', certificateIndex);
+      throw new SubmitConflictError('revocation', 0);
+    }
+  }
+
+  async transition(revocation: Revocation, expectedVersion: number, certificates: CertificateChange[], events: AuditEvent[]): Promise<Revocation> {
+    const next = { ...revocation, version: expectedVersion + 1 };
+    try {
+      await commit(this.db, this.tableName, [
+        { item: revocationItem(next), expect: expectedVersion },
+        ...certificateWrites(certificates),
+        ...eventWrites(events),
+      ]);
+      return next;
+    } catch (error) {
+      if (!(error instanceof CommitConflictError)) throw error;
+      const current = error.currentAt(0);
+      throw new VersionConflictError<Revocation>(current ? fromItem<Revocation>(current) : undefined);
+    }
+  }
+
+  async idempotency(account: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.idempotency(account, key), ConsistentRead: true }));
+    return Item ? fromItem<IdempotencyRecord>(Item) : undefined;
+  }
+
+  async pendingReviews(limit: number, cursor?: string): Promise<Page<Revocation>> {
+    const index = TABLE_INDEXES.reviewQueue;
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': index.partitionKey },
+        ExpressionAttributeValues: { ':pk': REVIEW_QUEUE_PK },
+        Limit: limit,
+        ExclusiveStartKey: cursor ? validCursor(cursor, (k) => k[index.partitionKey] === REVIEW_QUEUE_PK) : undefined,
+      }),
+    );
+    return { items: Items.map((i) => fromItem<Revocation>(i)), nextCursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : undefined };
+  }
+
+  async active(): Promise<Revocation[]> {
+    const index = TABLE_INDEXES.activeRequests;
+    const found: Revocation[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': index.partitionKey },
+          ExpressionAttributeValues: { ':pk': ACTIVE_REVOCATIONS_PK },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      found.push(...(page.Items ?? []).map((i) => fromItem<Revocation>(i)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return found;
+  }
+}
+
+function certificateWrites(changes: CertificateChange[]): Write[] {
+  return changes.map((c) => ({ item: certificateItem({ ...c.certificate, version: c.expectedVersion + 1 }), expect: c.expectedVersion }));
+}
+
+function eventWrites(events: AuditEvent[]): Write[] {
+  return events.map((event, i) => ({ item: eventItem(event, i), expect: 'new' as const }));
+}

@@ -1,0 +1,56 @@
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { TaskGoneError } from '../app/errors.js';
+import type { Revocation } from '../app/model.js';
+import type { Workflows } from '../app/ports.js';
+
+/** Errors Step Functions answers for a token whose task no longer waits (late or double decision). */
+const GONE = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
+
+/** Step Functions through the AWS SDK; locally the same client talks to the local endpoint. */
+export class SfnWorkflows implements Workflows {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly revocationStateMachineArn: string,
+  ) {}
+
+  async startRevocation(revocation: Pick<Revocation, 'id' | 'status' | 'version'>): Promise<void> {
+    try {
+      await this.client.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.revocationStateMachineArn,
+          // One name per request state: a repeated start of the same state is a no-op.
+          name: `revocation-${revocation.id}-v${revocation.version}`.slice(0, 80),
+          input: JSON.stringify({ revocationId: revocation.id, status: revocation.status }),
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+    }
+  }
+
+  async completeTask(token: string, output: unknown): Promise<void> {
+    await this.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
+  }
+
+  async failTask(token: string, error: string, cause: string): Promise<void> {
+    await this.send(new SendTaskFailureCommand({ taskToken: token, error, cause }));
+  }
+
+  private async send(command: SendTaskSuccessCommand | SendTaskFailureCommand): Promise<void> {
+    try {
+      await this.client.send(command as SendTaskSuccessCommand);
+    } catch (error) {
+      if (GONE.has((error as Error).name)) throw new TaskGoneError();
+      throw error;
+    }
+  }
+}
+
+export function createSfnClient(options: { region: string; endpoint?: string | undefined }): SFNClient {
+  return new SFNClient({
+    region: options.region,
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+    ...(options.endpoint ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
+}

@@ -1,0 +1,87 @@
+import { toCertificateView } from './certificates.js';
+import { forbiddenAction, InvalidRequestError, NotFoundError, RuleViolationError, TaskGoneError, VersionConflictError } from './errors.js';
+import type { Caller, Revocation } from './model.js';
+import type { Page } from './ports.js';
+import { startWorkflow, toRevocationView, type RevocationDeps } from './revocations.js';
+import { event, failedState } from './revocation-steps.js';
+import type { ReviewView } from './schemas.js';
+
+export type ReviewDeps = Pick<RevocationDeps, 'certificates' | 'revocations' | 'workflows' | 'clock' | 'warn'>;
+
+/** The review queue across all accounts, oldest first. */
+export async function listPendingReviews(deps: ReviewDeps, limit: number, cursor?: string): Promise<Page<ReviewView>> {
+  const page = await deps.revocations.pendingReviews(limit, cursor);
+  return { items: page.items.map((r) => toReviewView(r)), nextCursor: page.nextCursor };
+}
+
+export async function getReview(deps: ReviewDeps, id: string): Promise<ReviewView> {
+  const revocation = await deps.revocations.get(id);
+  if (!revocation) throw new NotFoundError('review');
+  const certificate = await deps.certificates.get(revocation.certificateId);
+  return toReviewView(revocation, certificate && toCertificateView(certificate, deps.clock()));
+}
+
+/**
+ * A reviewer's decision (reviewer). Separation of duties: never on a request they submitted.
+ * 1. The decision is one conditional transition from `pending_review`: of two concurrent
+ *    decisions exactly one wins, the other is `WRONG_STATE`.
+ * 2. Approve → `revoking`; reject → `failed` (`REJECTED_BY_REVIEWER`, the note shown to the
+ *    customer) with the certificates back to `issued`, in the same transaction.
+ * 3. The waiting workflow task is completed; if it no longer waits, the workflow is resumed.
+ */
+export async function decideReview(deps: ReviewDeps, reviewer: Caller, id: string, decision: { decision: 'approve' | 'reject'; note?: string | undefined }): Promise<ReviewView> {
+  const note = decision.note?.trim();
+  if (decision.decision === 'reject' && !note) throw new InvalidRequestError('BAD_REQUEST', 'A note is required to reject.', [{ path: 'body.note', message: 'required to reject' }]);
+  for (let attempt = 1; ; attempt++) {
+    const r = await deps.revocations.get(id);
+    if (!r) throw new NotFoundError('review');
+    if (r.submittedBy === reviewer.sub) throw forbiddenAction('You cannot decide a request you submitted yourself.');
+    if (r.status !== 'pending_review' || !r.taskToken) throw new RuleViolationError('WRONG_STATE', `The request is ${r.status}, not waiting for a review.`);
+    let decided: Revocation;
+    try {
+      decided = await recordDecision(deps, reviewer, r, decision.decision, note);
+    } catch (error) {
+      // A refreshed task token also changes the version; only another decision is a conflict.
+      if (error instanceof VersionConflictError && attempt < 3) continue;
+      if (error instanceof VersionConflictError) throw new RuleViolationError('WRONG_STATE', 'The request was decided or changed meanwhile.');
+      throw error;
+    }
+    await releaseTask(deps, decided, r.taskToken, decision.decision);
+    return toReviewView(decided);
+  }
+}
+
+async function recordDecision(deps: ReviewDeps, reviewer: Caller, r: Revocation, decision: 'approve' | 'reject', note: string | undefined): Promise<Revocation> {
+  if (decision === 'reject') return deps.revocations.transition(...(await failedState(deps, r, 'REJECTED_BY_REVIEWER', reviewer.sub, note)));
+  const at = deps.clock().toISOString();
+  const { taskToken: _t, queuedAt: _q, ...rest } = r;
+  return deps.revocations.transition(
+    { ...rest, status: 'revoking', reviewedBy: reviewer.sub, ...(note ? { reviewerNote: note } : {}), updatedAt: at },
+    r.version,
+    [],
+    [event(r, r.certificateId, 'review.approved', reviewer.sub, at, note ? { note } : {})],
+  );
+}
+
+/** Completes the waiting task; if it no longer waits (timed out, lost in a restart), resumes from the decision. */
+async function releaseTask(deps: ReviewDeps, decided: Revocation, token: string, decision: 'approve' | 'reject'): Promise<void> {
+  try {
+    if (decision === 'approve') await deps.workflows.completeTask(token, { decision: 'approve' });
+    else await deps.workflows.failTask(token, 'REJECTED_BY_REVIEWER', 'Rejected by a reviewer.');
+  } catch (error) {
+    if (!(error instanceof TaskGoneError)) throw error;
+    await startWorkflow(deps, decided);
+  }
+}
+
+function toReviewView(r: Revocation, certificate?: ReviewView['certificate']): ReviewView {
+  return {
+    id: r.id,
+    kind: 'revocation',
+    account: r.account,
+    submittedBy: r.submittedBy,
+    ...(r.queuedAt ? { queuedAt: r.queuedAt } : {}),
+    revocation: toRevocationView(r),
+    ...(certificate ? { certificate } : {}),
+  };
+}

@@ -1,0 +1,157 @@
+import { isPastDeadline } from '../domain/validation.js';
+import { DomainError, VersionConflictError } from './errors.js';
+import type { AuditEvent, Certificate, Revocation } from './model.js';
+import type { CertificateChange, CertificateStore, Clock, CrlEntry, DnsProvider, DomainProbe, RevocationAuthority, RevocationStore } from './ports.js';
+
+/**
+ * The steps the revocation workflow runs. Each is idempotent: a retried or repeated step on a
+ * request that already moved on changes nothing, and a lost race re-reads and decides again.
+ */
+export interface StepDeps {
+  certificates: CertificateStore;
+  revocations: RevocationStore;
+  ca: RevocationAuthority;
+  probe: DomainProbe;
+  dns: DnsProvider;
+  clock: Clock;
+  /** Seconds between validation checks (shortened by the local time scale). */
+  validationPollSeconds: number;
+}
+
+const ATTEMPTS = 5;
+const FINAL: readonly Revocation['status'][] = ['revoked', 'failed'];
+
+/**
+ * The request has moved past this step (or ended): the workflow task must end rather than wait
+ * forever, and an API caller gets `WRONG_STATE`. Its `name` is what the state machine matches.
+ */
+export class RequestClosedError extends DomainError {
+  override readonly name = 'RequestClosed';
+  readonly status = 409;
+  readonly code = 'WRONG_STATE';
+}
+
+/** Stores the token of a task waiting for the letter or for a reviewer; a review enters the queue. */
+export async function awaitCallback(deps: StepDeps, revocationId: string, waitFor: 'letter' | 'review', token: string): Promise<void> {
+  await retryOnConflict(deps, revocationId, async (r) => {
+    if (FINAL.includes(r.status)) throw new RequestClosedError(`revocation ${r.id} is ${r.status}`);
+    const at = deps.clock().toISOString();
+    const next: Revocation =
+      waitFor === 'review'
+        ? { ...r, status: 'pending_review', taskToken: token, queuedAt: r.queuedAt ?? at, updatedAt: at }
+        : { ...r, taskToken: token, updatedAt: at };
+    await deps.revocations.transition(next, r.version, [], []);
+  });
+}
+
+export interface ValidationCheck {
+  validated: boolean;
+  expired: boolean;
+  waitSeconds: number;
+}
+
+/**
+ * Checks the DNS record and the file of a domain-validation request. Publishes the record itself
+ * when DNS is hosted here (`dns_auto`). Validated → `revoking`; past the deadline → expired.
+ */
+export async function checkValidation(deps: StepDeps, revocationId: string): Promise<ValidationCheck> {
+  let result: ValidationCheck = { validated: false, expired: false, waitSeconds: deps.validationPollSeconds };
+  await retryOnConflict(deps, revocationId, async (r) => {
+    const v = r.validation;
+    if (r.status !== 'pending_validation' || !v) {
+      result = { ...result, validated: r.status === 'revoking' };
+      if (FINAL.includes(r.status)) throw new RequestClosedError(`revocation ${r.id} is ${r.status}`);
+      return;
+    }
+    const now = deps.clock();
+    if (isPastDeadline(v.deadline, now)) {
+      result = { ...result, expired: true };
+      return;
+    }
+    if (v.automatic) await deps.dns.upsertTxtRecord(v.dns.name, v.dns.value);
+    const [dns, file] = await Promise.all([deps.probe.hasTxtRecord(v.dns.name, v.dns.value), deps.probe.servesFile(v.file.url, v.file.content)]);
+    const at = now.toISOString();
+    const validated = dns || file;
+    const next: Revocation = validated
+      ? { ...r, status: 'revoking', validation: { ...v, lastCheckedAt: at, validatedAt: at }, updatedAt: at }
+      : { ...r, validation: { ...v, lastCheckedAt: at }, updatedAt: at };
+    await deps.revocations.transition(next, r.version, [], validated ? [event(r, r.certificateId, 'revocation.validated', 'system', at, { via: dns ? 'dns' : 'file' })] : []);
+    result = { ...result, validated };
+  });
+  return result;
+}
+
+/** Revokes at the CA (CRL entry with the reason code), then one transaction: request and certificates `revoked`. */
+export async function completeRevocation(deps: StepDeps, revocationId: string): Promise<void> {
+  await retryOnConflict(deps, revocationId, async (r) => {
+    if (r.status === 'revoked') return;
+    if (r.status !== 'revoking') throw new RequestClosedError(`revocation ${r.id} is ${r.status}, not revoking`);
+    const certificates = await ownedCertificates(deps, r);
+    const now = deps.clock();
+    const entries: CrlEntry[] = certificates.filter((c) => c.serialNumber).map((c) => ({ serialNumber: c.serialNumber, revokedAt: now, reasonCode: r.reasonCode }));
+    await deps.ca.revoke(entries);
+    const at = now.toISOString();
+    await deps.revocations.transition(
+      { ...r, status: 'revoked', updatedAt: at },
+      r.version,
+      certificates.map((c) => change(c, { status: 'revoked' }, at)),
+      certificates.map((c) => event(r, c.id, 'revocation.revoked', 'system', at, { serialNumber: c.serialNumber, reasonCode: r.reasonCode })),
+    );
+  });
+}
+
+/** Ends a request as failed; its certificates return to `issued` and the customer may apply again. */
+export async function failRevocation(deps: StepDeps, revocationId: string, failureCode: string, actor = 'system', reviewerNote?: string): Promise<void> {
+  await retryOnConflict(deps, revocationId, async (r) => {
+    if (FINAL.includes(r.status)) return;
+    await deps.revocations.transition(...(await failedState(deps, r, failureCode, actor, reviewerNote)));
+  });
+}
+
+/** The transition that fails a request: shared by the workflow's failure step and a reviewer's rejection. */
+export async function failedState(
+  deps: Pick<StepDeps, 'certificates' | 'clock'>,
+  r: Revocation,
+  failureCode: string,
+  actor: string,
+  reviewerNote?: string,
+): Promise<[Revocation, number, CertificateChange[], AuditEvent[]]> {
+  const certificates = await ownedCertificates(deps, r);
+  const at = deps.clock().toISOString();
+  const { taskToken: _token, queuedAt: _queued, ...rest } = r;
+  return [
+    { ...rest, status: 'failed', failureCode, ...(reviewerNote ? { reviewerNote, reviewedBy: actor } : {}), updatedAt: at },
+    r.version,
+    certificates.map((c) => change(c, { status: 'issued' }, at)),
+    certificates.map((c) => event(r, c.id, 'revocation.failed', actor, at, { failureCode, ...(reviewerNote ? { reviewerNote } : {}) })),
+  ];
+}
+
+/** The request's certificates that it still holds in `revoking`. */
+async function ownedCertificates(deps: Pick<StepDeps, 'certificates'>, r: Revocation): Promise<Certificate[]> {
+  const all = await Promise.all([r.certificateId, ...r.cascadeCertificateIds].map((id) => deps.certificates.get(id)));
+  return all.filter((c): c is Certificate => c !== undefined && c.status === 'revoking' && c.activeRevocationId === r.id);
+}
+
+function change(c: Certificate, patch: Partial<Certificate>, at: string): CertificateChange {
+  const { activeRevocationId: _active, ...rest } = c;
+  return { certificate: { ...rest, ...patch, updatedAt: at }, expectedVersion: c.version };
+}
+
+export function event(r: Revocation, certificateId: string, type: string, actor: string, at: string, detail: Record<string, unknown> = {}): AuditEvent {
+  return { certificateId, account: r.account, at, type, actor, detail: { revocationId: r.id, ...detail } };
+}
+
+/** Reads the request and applies `step`; a concurrent change makes it read and decide again. */
+async function retryOnConflict(deps: Pick<StepDeps, 'revocations'>, id: string, step: (r: Revocation) => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await deps.revocations.get(id);
+    if (!r) throw new RequestClosedError(`revocation ${id} does not exist`);
+    try {
+      return await step(r);
+    } catch (error) {
+      if (!(error instanceof VersionConflictError) || attempt >= ATTEMPTS) throw error;
+    }
+  }
+}
+
