@@ -6,10 +6,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ROUTES, type RouteName } from '../lib/http/contract.js';
 import { CognitoIssuer, type JwtIssuer } from './constructs/cognito-issuer.js';
-import { ServiceFunction, type SecretAccess, type TableAccess } from './constructs/function.js';
+import { pascalCase, ServiceFunction, type SecretAccess, type StateMachineAccess, type TableAccess } from './constructs/function.js';
 
 /** A Lambda entry under functions/, as named by the ROUTES table. */
 export type HandlerName = (typeof ROUTES)[RouteName]['handler'];
@@ -17,6 +18,10 @@ export type HandlerName = (typeof ROUTES)[RouteName]['handler'];
 interface FunctionAccess {
   table?: TableAccess;
   caSecret?: SecretAccess;
+  /** The revocation workflow's state machine. */
+  revocationWorkflow?: StateMachineAccess;
+  /** Completing or failing a workflow task that waits for a callback (any state machine: see bindTaskCallbacks). */
+  taskCallbacks?: true;
 }
 
 /**
@@ -32,11 +37,24 @@ const ACCESS = {
   'list-certificates': { table: 'read' },
   'get-certificate': { table: 'read' },
   'download-certificate': { table: 'read' },
+  'delete-certificate': { table: 'readWrite' },
+  'certificate-events': { table: 'read' },
+  'submit-revocation': { table: 'readWrite', revocationWorkflow: 'start' },
+  'get-revocation': { table: 'read' },
+  // Runs the workflow's validation step now (DNS and HTTP probes); the workflow reads the result.
+  'check-validation': { table: 'readWrite' },
+  'list-reviews': { table: 'read' },
+  'get-review': { table: 'read' },
+  // Completes the waiting review task; restarts the workflow when that task no longer waits.
+  'decide-review': { table: 'readWrite', taskCallbacks: true, revocationWorkflow: 'start' },
+  // Re-signs and stores the CRL when it is stale.
+  'get-crl': { table: 'readWrite', caSecret: 'readWrite' },
 } as const satisfies Record<HandlerName, FunctionAccess>;
 
 export interface ApiProps {
   table: ITable;
   caSecret: ISecret;
+  revocationStateMachine: IStateMachine;
   /** Who signs accepted tokens; when absent a Cognito user pool is created. */
   jwt?: JwtIssuer;
 }
@@ -60,6 +78,8 @@ export class Api extends Construct {
       const access: FunctionAccess = ACCESS[handler];
       if (access.table) fn.bindTable(props.table, access.table);
       if (access.caSecret) fn.bindCaSecret(props.caSecret, access.caSecret);
+      if (access.revocationWorkflow) fn.bindStateMachine(props.revocationStateMachine, access.revocationWorkflow);
+      if (access.taskCallbacks) fn.bindTaskCallbacks();
       functions.set(handler, fn);
       integrations.set(handler, new HttpLambdaIntegration(`${pascalCase(handler)}Integration`, fn));
     }
@@ -114,9 +134,4 @@ export class Api extends Construct {
       new CfnOutput(this, 'UserPoolClientId', { value: jwt.client.userPoolClientId });
     }
   }
-}
-
-/** `get-ca-certificate` → `GetCaCertificate`, for construct ids. */
-function pascalCase(name: string): string {
-  return name.replace(/(^|-)([a-z0-9])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
 }

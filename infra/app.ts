@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Api } from './api.js';
 import type { JwtIssuer } from './constructs/cognito-issuer.js';
+import { RevocationWorkflow } from './constructs/revocation-workflow.js';
 import { Stateful } from './stateful.js';
 
 /**
@@ -17,15 +18,17 @@ import { Stateful } from './stateful.js';
  *   -c jwtIssuer=https://issuer.example -c jwtAudience=client-a,client-b
  * Without them, the stack creates a Cognito user pool and app client and trusts those.
  */
-export function buildApp(app: App): { stack: Stack; stateful: Stateful; api: Api } {
+export function buildApp(app: App): { stack: Stack; stateful: Stateful; revocation: RevocationWorkflow; api: Api } {
   const stack = new Stack(app, 'Certrevoke', { description: 'certrevoke: certificate lifecycle API' });
   const stateful = new Stateful(stack, 'Stateful');
+  const revocation = new RevocationWorkflow(stack, 'RevocationWorkflow', { table: stateful.table, caSecret: stateful.caSecret });
   const api = new Api(stack, 'Api', {
     table: stateful.table,
     caSecret: stateful.caSecret,
+    revocationStateMachine: revocation.stateMachine,
     jwt: jwtIssuerFromContext(app),
   });
-  return { stack, stateful, api };
+  return { stack, stateful, revocation, api };
 }
 
 function jwtIssuerFromContext(app: App): JwtIssuer | undefined {

@@ -2,12 +2,13 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ViaServicePrincipal } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lib/config.js';
 
@@ -23,11 +24,20 @@ const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require
 export type TableAccess = 'read' | 'readWrite';
 /** `readWrite` also lets the function store the CA material on first use (PutSecretValue). */
 export type SecretAccess = 'read' | 'readWrite';
+/** `start` starts executions; nothing else on the state machine (no stop, describe or list). */
+export type StateMachineAccess = 'start';
+
+/** `get-ca-certificate` → `GetCaCertificate`, for construct ids. */
+export function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z0-9])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+}
 
 export interface ServiceFunctionProps {
   /** The entry file relative to the repository root, e.g. `functions/health.ts`. */
   entry: string;
   description?: string;
+  /** @default 10 seconds */
+  timeout?: Duration;
   /** @default one month */
   logRetention?: RetentionDays;
 }
@@ -51,7 +61,7 @@ export class ServiceFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
-      timeout: Duration.seconds(10),
+      timeout: props.timeout ?? Duration.seconds(10),
       tracing: Tracing.ACTIVE,
       // A log group of our own instead of the deprecated `logRetention` custom resource.
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH }),
@@ -93,5 +103,31 @@ export class ServiceFunction extends NodejsFunction {
       );
     }
     this.addEnvironment(ENV.caSecretId, secret.secretArn);
+  }
+
+  /**
+   * Grants StartExecution on the revocation workflow's state machine (that ARN only) and sets
+   * REVOCATION_STATE_MACHINE_ARN, the variable lib/config.ts readWorkflowConfig reads. It is the
+   * only workflow a function starts; a second one would take its variable name here.
+   */
+  bindStateMachine(stateMachine: IStateMachine, access: StateMachineAccess): void {
+    if (access === 'start') stateMachine.grantStartExecution(this);
+    this.addEnvironment(ENV.revocationStateMachineArn, stateMachine.stateMachineArn);
+  }
+
+  /**
+   * Lets the function complete, fail or heartbeat a task waiting for a callback, by its token.
+   * These actions take no resource-level permissions (the Service Authorization Reference lists
+   * no resource type for them), so the resource is `*`: the token itself is the capability.
+   * Sets no variable: the client is the one bindStateMachine configures.
+   */
+  bindTaskCallbacks(): void {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        resources: ['*'],
+      }),
+    );
   }
 }

@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import aslValidator from 'asl-validator';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import type { HandlerName } from '../../infra/api.js';
 import { buildApp } from '../../infra/app.js';
+import { PROJECT_ROOT } from '../../infra/constructs/function.js';
+import { REVOCATION_DEFINITION, type RevocationTask } from '../../infra/constructs/revocation-workflow.js';
 import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/adapters/table-schema.js';
 import { ROUTES } from '../../lib/http/contract.js';
 
@@ -19,19 +24,49 @@ function synth(context: Record<string, string> = {}) {
   const built = buildApp(app);
   const template = Template.fromStack(built.stack);
   const id = (construct: IConstruct) => built.stack.getLogicalId(construct.node.defaultChild as CfnElement);
-  return { ...built, template, id };
+  return { ...built, app, template, id };
 }
 
-const { stack, stateful, api, template, id } = synth();
+const { app, stack, stateful, revocation, api, template, id } = synth();
 
-// The access each handler is meant to have: the specification, written out independently of
-// the table in infra/api.ts. A handler added to ROUTES fails the first test until listed here.
-const TABLE_READERS: HandlerName[] = ['get-certificate', 'list-certificates', 'download-certificate'];
-const TABLE_WRITERS: HandlerName[] = ['register-certificate'];
-const CA_USERS: HandlerName[] = ['get-ca-certificate', 'register-certificate'];
-const NO_ACCESS: HandlerName[] = ['health', 'get-openapi'];
+/** Every Lambda of the app: an API handler of ROUTES or a task of the revocation workflow. */
+type FunctionName = HandlerName | RevocationTask;
+
+// The access each function is meant to have: the specification, written out independently of
+// the tables in infra/api.ts and revocation-workflow.ts. A handler added to ROUTES fails the
+// first test until listed here.
+const TASKS: RevocationTask[] = ['revocation-await-callback', 'revocation-check-validation', 'revocation-revoke', 'revocation-fail'];
+const TABLE_READERS: FunctionName[] = ['get-certificate', 'list-certificates', 'download-certificate', 'certificate-events', 'get-revocation', 'list-reviews', 'get-review'];
+const TABLE_WRITERS: FunctionName[] = ['register-certificate', 'delete-certificate', 'submit-revocation', 'check-validation', 'decide-review', 'get-crl', ...TASKS];
+const CA_USERS: FunctionName[] = ['get-ca-certificate', 'register-certificate', 'get-crl', 'revocation-revoke'];
+/** May start executions of the revocation state machine (and get REVOCATION_STATE_MACHINE_ARN). */
+const WORKFLOW_STARTERS: FunctionName[] = ['submit-revocation', 'decide-review'];
+/** May complete, fail or heartbeat a waiting task by its token. */
+const TASK_RESPONDERS: FunctionName[] = ['decide-review'];
+const NO_ACCESS: FunctionName[] = ['health', 'get-openapi'];
+/** Seconds; every other function has 10. */
+const TIMEOUTS: Partial<Record<FunctionName, number>> = { 'revocation-check-validation': 30, 'revocation-revoke': 60 };
+/** The `${…}` names of the definition, and the task whose ARN each must become. */
+const SUBSTITUTIONS: Record<string, RevocationTask> = {
+  AwaitCallbackFunctionArn: 'revocation-await-callback',
+  CheckValidationFunctionArn: 'revocation-check-validation',
+  RevokeFunctionArn: 'revocation-revoke',
+  FailFunctionArn: 'revocation-fail',
+};
 
 const HANDLERS = [...new Set(Object.values(ROUTES).map((route) => route.handler))];
+const FUNCTIONS: FunctionName[] = [...HANDLERS, ...TASKS];
+/** What Step Functions needs to deliver its logs; these actions take no resource-level permissions. */
+const VENDED_LOG_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+];
 const DYNAMODB_WRITES = /^dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite|PartiQL(Insert|Update|Delete)|Restore|Import|CreateTable|UpdateTable|DeleteTable)/;
 
 interface Statement {
@@ -48,13 +83,15 @@ const actions = (statement: Statement) => [statement.Action].flat();
 const ref = (logicalId: string) => ({ Ref: logicalId });
 const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 
-function fnOf(handler: HandlerName) {
-  const fn = api.functions.get(handler);
-  if (!fn) throw new Error(`no function for ${handler}`);
+const isTask = (name: FunctionName): name is RevocationTask => (TASKS as FunctionName[]).includes(name);
+
+function fnOf(name: FunctionName) {
+  const fn = isTask(name) ? revocation.functions.get(name) : api.functions.get(name);
+  if (!fn) throw new Error(`no function for ${name}`);
   return fn;
 }
 
-function functionProps(handler: HandlerName) {
+function functionProps(handler: FunctionName) {
   const props = resources('AWS::Lambda::Function')[id(fnOf(handler))]?.Properties;
   if (!props) throw new Error(`no AWS::Lambda::Function for ${handler}`);
   return props as {
@@ -69,8 +106,11 @@ function functionProps(handler: HandlerName) {
 }
 
 /** Every identity-policy statement attached to the function's role (default and extra policies). */
-function roleStatements(handler: HandlerName): Statement[] {
-  const roleId = id(fnOf(handler).role!);
+function roleStatements(handler: FunctionName): Statement[] {
+  return statementsOfRole(id(fnOf(handler).role!));
+}
+
+function statementsOfRole(roleId: string): Statement[] {
   const inline = (resources('AWS::IAM::Role')[roleId]?.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
   const attached = Object.values(resources('AWS::IAM::Policy'))
     .filter(({ Properties }) => (Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === JSON.stringify(ref(roleId))))
@@ -85,7 +125,7 @@ function keyPolicy(keyLogicalId: string): Statement[] {
 }
 
 /** Key-policy statements that name the function's role as principal. */
-function keyStatementsFor(handler: HandlerName, keyLogicalId: string): Statement[] {
+function keyStatementsFor(handler: FunctionName, keyLogicalId: string): Statement[] {
   const roleArn = JSON.stringify(arnOf(id(fnOf(handler).role!)));
   return keyPolicy(keyLogicalId).filter((statement) => JSON.stringify(statement.Principal ?? null).includes(roleArn));
 }
@@ -94,10 +134,14 @@ const tableId = id(stateful.table);
 const tableKeyId = id(stateful.table.encryptionKey!);
 const secretId = id(stateful.caSecret);
 const caKeyId = id(stateful.caSecret.encryptionKey!);
+const stateMachineId = id(revocation.stateMachine);
+const stateMachineRoleId = id(revocation.stateMachine.role);
 
 describe('the CDK app', () => {
-  it('lists every handler of ROUTES in exactly one access class of this test', () => {
-    expect([...new Set([...TABLE_READERS, ...TABLE_WRITERS, ...CA_USERS, ...NO_ACCESS])].sort()).toEqual([...HANDLERS].sort());
+  it('lists every handler of ROUTES and every workflow task in exactly one access class of this test', () => {
+    expect([...new Set([...TABLE_READERS, ...TABLE_WRITERS, ...CA_USERS, ...NO_ACCESS])].sort()).toEqual([...FUNCTIONS].sort());
+    expect(HANDLERS.filter((h) => isTask(h))).toEqual([]);
+    expect([...WORKFLOW_STARTERS, ...TASK_RESPONDERS].filter((h) => !TABLE_WRITERS.includes(h))).toEqual([]);
     expect(NO_ACCESS.filter((h) => [...TABLE_READERS, ...TABLE_WRITERS, ...CA_USERS].includes(h))).toEqual([]);
     expect(TABLE_READERS.filter((h) => TABLE_WRITERS.includes(h))).toEqual([]);
   });
@@ -201,10 +245,11 @@ describe('the CA secret', () => {
 });
 
 describe('the functions', () => {
-  it('are one per distinct handler of ROUTES, each bundled from functions/<handler>.ts', () => {
+  it('are one per distinct handler of ROUTES plus the four workflow tasks, each bundled from functions/<name>.ts', () => {
     expect([...api.functions.keys()].sort()).toEqual([...HANDLERS].sort());
-    template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
-    for (const handler of HANDLERS) {
+    expect([...revocation.functions.keys()].sort()).toEqual([...TASKS].sort());
+    template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length + TASKS.length);
+    for (const handler of FUNCTIONS) {
       expect(resources('AWS::Lambda::Function')[id(fnOf(handler))]?.Properties).toMatchObject({
         Handler: 'index.handler',
         Description: `functions/${handler}.ts`,
@@ -212,32 +257,39 @@ describe('the functions', () => {
     }
   });
 
-  it.each(HANDLERS)('%s runs Node 22 on arm64 with 512 MB, 10 s, active tracing and source maps', (handler) => {
+  it.each(FUNCTIONS.map((name) => [name, TIMEOUTS[name] ?? 10] as const))('%s runs Node 22 on arm64 with 512 MB, %i s, active tracing and source maps', (handler, timeout) => {
     const props = functionProps(handler);
     expect(props.Runtime).toBe('nodejs22.x');
     expect(props.Architectures).toEqual(['arm64']);
     expect(props.MemorySize).toBe(512);
-    expect(props.Timeout).toBe(10);
+    expect(props.Timeout).toBe(timeout);
     expect(props.TracingConfig).toEqual({ Mode: 'Active' });
     expect(props.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     expect(props.Environment.Variables).not.toHaveProperty('AWS_NODEJS_CONNECTION_REUSE_ENABLED');
   });
 
-  it.each(HANDLERS)('%s logs to its own log group with a retention', (handler) => {
+  it.each(FUNCTIONS)('%s logs to its own log group with a retention', (handler) => {
     const logGroupId = functionProps(handler).LoggingConfig.LogGroup.Ref;
     expect(resources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
   });
 
-  it.each(HANDLERS)('%s has TABLE_NAME exactly when it is granted the table', (handler) => {
+  it.each(FUNCTIONS)('%s has TABLE_NAME exactly when it is granted the table', (handler) => {
     const variables = functionProps(handler).Environment.Variables;
     if ([...TABLE_READERS, ...TABLE_WRITERS].includes(handler)) expect(variables.TABLE_NAME).toEqual(ref(tableId));
     else expect(variables).not.toHaveProperty('TABLE_NAME');
   });
 
-  it.each(HANDLERS)('%s has CA_SECRET_ID exactly when it is granted the CA secret', (handler) => {
+  it.each(FUNCTIONS)('%s has CA_SECRET_ID exactly when it is granted the CA secret', (handler) => {
     const variables = functionProps(handler).Environment.Variables;
     if (CA_USERS.includes(handler)) expect(variables.CA_SECRET_ID).toEqual(ref(secretId));
     else expect(variables).not.toHaveProperty('CA_SECRET_ID');
+  });
+
+  it.each(FUNCTIONS)('%s has REVOCATION_STATE_MACHINE_ARN exactly when it may start the revocation workflow', (handler) => {
+    const variables = functionProps(handler).Environment.Variables;
+    // Ref of a state machine is its ARN.
+    if (WORKFLOW_STARTERS.includes(handler)) expect(variables.REVOCATION_STATE_MACHINE_ARN).toEqual(ref(stateMachineId));
+    else expect(variables).not.toHaveProperty('REVOCATION_STATE_MACHINE_ARN');
   });
 });
 
@@ -274,12 +326,12 @@ describe('least privilege', () => {
     }
   });
 
-  it.each(HANDLERS.filter((h) => !CA_USERS.includes(h)))('%s has no access to the CA secret or its key', (handler) => {
+  it.each(FUNCTIONS.filter((h) => !CA_USERS.includes(h)))('%s has no access to the CA secret or its key', (handler) => {
     expect(roleStatements(handler).flatMap(actions).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
     expect(keyStatementsFor(handler, caKeyId)).toEqual([]);
   });
 
-  it.each(HANDLERS.filter((h) => !TABLE_READERS.includes(h) && !TABLE_WRITERS.includes(h)))('%s has no access to the table or its key', (handler) => {
+  it.each(FUNCTIONS.filter((h) => !TABLE_READERS.includes(h) && !TABLE_WRITERS.includes(h)))('%s has no access to the table or its key', (handler) => {
     const granted = roleStatements(handler).flatMap(actions);
     expect(granted.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
     expect(JSON.stringify(roleStatements(handler))).not.toContain(tableKeyId);
@@ -289,7 +341,48 @@ describe('least privilege', () => {
     expect(roleStatements(handler).flatMap(actions).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
 
-  it('grants no "*" or "service:*" action in any identity policy, and "*" resources only for X-Ray', () => {
+  it.each(FUNCTIONS)('%s may start the revocation workflow (that state machine only) exactly when it is a starter', (handler) => {
+    const starts = roleStatements(handler).filter((s) => actions(s).includes('states:StartExecution'));
+    if (WORKFLOW_STARTERS.includes(handler)) {
+      expect(starts.length).toBeGreaterThan(0);
+      for (const statement of starts) {
+        expect(actions(statement)).toEqual(['states:StartExecution']);
+        expect(statement.Resource).toEqual(ref(stateMachineId));
+      }
+    } else {
+      expect(starts).toEqual([]);
+    }
+  });
+
+  it.each(FUNCTIONS)('%s may answer waiting tasks exactly when it is a task responder, and has no other Step Functions action', (handler) => {
+    const granted = roleStatements(handler).filter((s) => actions(s).some((a) => a.startsWith('states:')));
+    const expected = [
+      ...(WORKFLOW_STARTERS.includes(handler) ? ['states:StartExecution'] : []),
+      ...(TASK_RESPONDERS.includes(handler) ? ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'] : []),
+    ];
+    expect(granted.flatMap(actions).filter((a) => a.startsWith('states:')).sort()).toEqual(expected.sort());
+    // Task tokens are not scoped by resource: SendTask* is on "*" (merged with X-Ray, also on "*").
+    for (const statement of granted.filter((s) => actions(s).some((a) => a.startsWith('states:SendTask')))) {
+      expect(actions(statement).every((a) => a.startsWith('states:SendTask') || a.startsWith('xray:'))).toBe(true);
+      expect(statement.Resource).toEqual('*');
+    }
+  });
+
+  it('grants StartExecution and SendTask* to no role beyond those functions (nor to the state machine itself)', () => {
+    const rolesWith = (pattern: RegExp) =>
+      Object.values(resources('AWS::IAM::Policy'))
+        .filter(({ Properties }) => (Properties.PolicyDocument as { Statement: Statement[] }).Statement.some((s) => actions(s).some((a) => pattern.test(a))))
+        .flatMap(({ Properties }) => (Properties.Roles as { Ref: string }[]).map((role) => role.Ref))
+        .sort();
+    expect(rolesWith(/^states:StartExecution$/)).toEqual(WORKFLOW_STARTERS.map((h) => id(fnOf(h).role!)).sort());
+    expect(rolesWith(/^states:SendTask/)).toEqual(TASK_RESPONDERS.map((h) => id(fnOf(h).role!)).sort());
+    const inline = Object.values(resources('AWS::IAM::Role')).flatMap(({ Properties }) =>
+      ((Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement),
+    );
+    expect(inline.flatMap(actions).filter((a) => a.startsWith('states:'))).toEqual([]);
+  });
+
+  it('grants no "*" or "service:*" action in any identity policy, and "*" resources only where the action takes no resource', () => {
     const identityStatements = [
       ...Object.values(resources('AWS::IAM::Policy')),
       ...Object.values(resources('AWS::IAM::ManagedPolicy')),
@@ -300,8 +393,17 @@ describe('least privilege', () => {
     const all = [...identityStatements, ...inline];
     expect(all.length).toBeGreaterThan(0);
     expect(all.flatMap(actions).filter((a) => a === '*' || /^[\w-]+:\*$/.test(a))).toEqual([]);
-    const starResources = all.filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')));
-    expect(starResources.flatMap(actions).filter((a) => !a.startsWith('xray:'))).toEqual([]);
+    const isStar = (s: Statement) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'));
+    // X-Ray for everyone; SendTask* (token-scoped) for the task responders, checked above; the
+    // log-delivery actions Step Functions needs to log, only for the state machine's role.
+    const starResources = all.filter(isStar);
+    const allowed = (a: string) => a.startsWith('xray:') || a.startsWith('states:SendTask') || VENDED_LOG_ACTIONS.includes(a);
+    expect(starResources.flatMap(actions).filter((a) => !allowed(a))).toEqual([]);
+    const logDeliveryRoles = Object.values(resources('AWS::IAM::Policy'))
+      .filter(({ Properties }) => (Properties.PolicyDocument as { Statement: Statement[] }).Statement.some((s) => actions(s).some((a) => VENDED_LOG_ACTIONS.includes(a))))
+      .flatMap(({ Properties }) => Properties.Roles as unknown[]);
+    expect(logDeliveryRoles).toEqual([ref(stateMachineRoleId)]);
+    expect(statementsOfRole(stateMachineRoleId).flatMap(actions).filter((a) => a.startsWith('logs:')).sort()).toEqual([...VENDED_LOG_ACTIONS].sort());
   });
 
   it('allows wildcard KMS actions in key policies only to the account root (the default key admin)', () => {
@@ -311,6 +413,120 @@ describe('least privilege', () => {
         expect(statement.Condition).toBeUndefined();
       }
     }
+  });
+});
+
+describe('the revocation workflow', () => {
+  const aslText = readFileSync(resolve(PROJECT_ROOT, REVOCATION_DEFINITION), 'utf8');
+  /** A fresh parse each time: asl-validator writes into the object it is given. */
+  const asl = () => JSON.parse(aslText) as object;
+  const machine = () => resources('AWS::StepFunctions::StateMachine')[stateMachineId]!.Properties;
+  const arnOfTask = (task: RevocationTask) => arnOf(id(fnOf(task)));
+  const expectedSubstitutions = Object.fromEntries(Object.entries(SUBSTITUTIONS).map(([name, task]) => [name, arnOfTask(task)]));
+
+  /** What CloudFormation does with DefinitionSubstitutions: each `${Name}` becomes its value. */
+  function substitute(value: unknown, substitutions: Record<string, unknown>): unknown {
+    if (typeof value === 'string') {
+      const whole = /^\$\{([^}]+)\}$/.exec(value);
+      if (whole) {
+        if (!(whole[1]! in substitutions)) throw new Error(`no substitution for ${value}`);
+        return substitutions[whole[1]!];
+      }
+      // The file keeps placeholders as whole values, so a substituted ARN is a whole value too.
+      if (value.includes('${')) throw new Error(`placeholder inside a longer string: ${value}`);
+      return value;
+    }
+    if (Array.isArray(value)) return value.map((item) => substitute(item, substitutions));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, substitutions)]));
+    return value;
+  }
+
+  type TaskState = { Type: string; Resource?: unknown; Parameters?: { FunctionName?: unknown }; TimeoutSeconds?: number };
+  const taskStates = (definition: unknown) =>
+    Object.entries((definition as { States: Record<string, TaskState> }).States).filter(([, state]) => state.Type === 'Task');
+
+  it('is the one Standard state machine, with X-Ray tracing', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    expect(machine().StateMachineType).toBe('STANDARD');
+    expect(machine().TracingConfiguration).toEqual({ Enabled: true });
+  });
+
+  it(`ships ${REVOCATION_DEFINITION} byte for byte as its definition (an S3 asset, CDK's form for fromFile)`, () => {
+    expect(machine()).not.toHaveProperty('DefinitionString');
+    expect(machine()).not.toHaveProperty('Definition');
+    const location = machine().DefinitionS3Location as { Bucket: unknown; Key: string };
+    const assembly = app.synth();
+    const manifest = assembly.getStackArtifact(stack.artifactId).dependencies.find((artifact) => AssetManifestArtifact.isAssetManifestArtifact(artifact));
+    expect(manifest).toBeDefined();
+    type FileAsset = { source: { path: string; packaging?: string }; destinations: Record<string, { bucketName: string; objectKey: string }> };
+    const files = (JSON.parse(readFileSync((manifest as AssetManifestArtifact).file, 'utf8')) as { files: Record<string, FileAsset> }).files;
+    const assets = Object.values(files).filter((asset) => Object.values(asset.destinations).some((d) => d.objectKey === location.Key));
+    expect(assets).toHaveLength(1);
+    expect(assets[0]!.source.packaging ?? 'file').toBe('file');
+    expect(readFileSync(resolve(assembly.directory, assets[0]!.source.path), 'utf8')).toBe(aslText);
+    expect(Object.values(assets[0]!.destinations).map((d) => ({ 'Fn::Sub': d.bucketName }))).toEqual([location.Bucket]);
+  });
+
+  it('substitutes every ${…} of the definition, and only those, with its task function\'s ARN', () => {
+    const placeholders = new Set([...aslText.matchAll(/\$\{([^}]*)\}/g)].map((match) => match[1]!));
+    expect([...placeholders].sort()).toEqual(Object.keys(SUBSTITUTIONS).sort());
+    expect(machine().DefinitionSubstitutions).toEqual(expectedSubstitutions);
+  });
+
+  it('after substitution equals the file with each ${…} replaced by the matching function\'s ARN', () => {
+    const deployed = substitute(asl(), machine().DefinitionSubstitutions as Record<string, unknown>);
+    expect(deployed).toEqual(substitute(asl(), expectedSubstitutions));
+    expect(JSON.stringify(deployed)).not.toContain('${');
+    // Every task calls one of the four functions, and each of them is called.
+    const called = taskStates(deployed).map(([, state]) => (typeof state.Resource === 'string' ? state.Parameters?.FunctionName : state.Resource));
+    expect(new Set(called.map((target) => JSON.stringify(target)))).toEqual(new Set(TASKS.map((task) => JSON.stringify(arnOfTask(task)))));
+  });
+
+  it('gives every task that calls its function directly at least that function\'s timeout', () => {
+    const deployed = substitute(asl(), expectedSubstitutions);
+    for (const [name, state] of taskStates(deployed).filter(([, s]) => typeof s.Resource !== 'string')) {
+      const task = TASKS.find((t) => JSON.stringify(arnOfTask(t)) === JSON.stringify(state.Resource))!;
+      expect(state.TimeoutSeconds, name).toBeGreaterThanOrEqual(functionProps(task).Timeout);
+    }
+  });
+
+  it('has a role that may invoke exactly the four task functions, and otherwise only trace and log', () => {
+    const statements = statementsOfRole(stateMachineRoleId);
+    const invoke = statements.filter((s) => actions(s).some((a) => a.startsWith('lambda:')));
+    expect([...new Set(invoke.flatMap(actions))]).toEqual(['lambda:InvokeFunction']);
+    const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+    const invocable = invoke.flatMap((s) => [s.Resource].flat()).sort(byJson);
+    // The function and its versions or aliases (`:*`), as grantInvoke writes it.
+    const expected = TASKS.flatMap((task) => [arnOfTask(task), { 'Fn::Join': ['', [arnOfTask(task), ':*']] }]).sort(byJson);
+    expect(invocable).toEqual(expected);
+    const other = statements.flatMap(actions).filter((a) => a !== 'lambda:InvokeFunction' && !a.startsWith('xray:') && !VENDED_LOG_ACTIONS.includes(a));
+    expect(other).toEqual([]);
+  });
+
+  it('has task functions that nothing but the state machine may invoke (no resource policy)', () => {
+    const targets = Object.values(resources('AWS::Lambda::Permission')).map(({ Properties }) => JSON.stringify(Properties.FunctionName));
+    for (const task of TASKS) expect(targets).not.toContain(JSON.stringify(arnOfTask(task)));
+  });
+
+  it('logs errors only, without execution data (no task tokens), to a log group with a retention', () => {
+    const logGroupId = id(revocation.logGroup);
+    expect(machine().LoggingConfiguration).toEqual({
+      Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: arnOf(logGroupId) } }],
+      IncludeExecutionData: false,
+      Level: 'ERROR',
+    });
+    expect(resources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('is valid ASL (asl-validator, paths and ARNs checked), as the file and once substituted', () => {
+    const options = { checkPaths: true, checkArn: true };
+    const file = aslValidator(asl(), options);
+    expect(file.errorsText()).toBe('');
+    expect(file.isValid).toBe(true);
+    const sampleArns = Object.fromEntries(Object.keys(SUBSTITUTIONS).map((name) => [name, `arn:aws:lambda:eu-west-1:123456789012:function:${name}`]));
+    const substituted = aslValidator(substitute(asl(), sampleArns) as object, options);
+    expect(substituted.errorsText()).toBe('');
+    expect(substituted.isValid).toBe(true);
   });
 });
 
