@@ -3,6 +3,7 @@ import { AlreadyExistsError, InvalidRequestError, VersionConflictError } from '.
 import type { AuditEvent, Certificate } from '../app/model.js';
 import type { CertificateStore, ListQuery, Page } from '../app/ports.js';
 import { commit, CommitConflictError } from './dynamo-commit.js';
+import { queryAll } from './dynamo-query.js';
 import { certificateItem, decodeCursor, encodeCursor, eventFromItem, eventItem, fromItem, keys } from './dynamo-items.js';
 import { TABLE_INDEXES } from './table-schema.js';
 
@@ -71,21 +72,12 @@ export class DynamoCertificateStore implements CertificateStore {
   }
 
   async events(certificateId: string): Promise<AuditEvent[]> {
-    const events: AuditEvent[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
-          ExpressionAttributeValues: { ':pk': keys.certificate(certificateId).pk, ':events': 'EVENT#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) events.push(eventFromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return events;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+      ExpressionAttributeValues: { ':pk': keys.certificate(certificateId).pk, ':events': 'EVENT#' },
+    });
+    return items.map(eventFromItem);
   }
 }
 

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CrlEntry } from '../app/ports.js';
 import type { CrlStore, StoredCrl } from './crl-store.js';
+import { queryAll } from './dynamo-query.js';
 
 const CRL_PK = 'CRL';
 const CURRENT_SK = 'CURRENT';
@@ -35,23 +36,14 @@ export class DynamoCrlStore implements CrlStore {
   }
 
   async listEntries(): Promise<CrlEntry[]> {
-    const entries: CrlEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :entries)',
-          ExpressionAttributeValues: { ':pk': CRL_PK, ':entries': ENTRY_PREFIX },
-          // A re-sign must see every entry recorded before it started (see EmbeddedCa.revoke).
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) entries.push(entryFromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return entries;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :entries)',
+      ExpressionAttributeValues: { ':pk': CRL_PK, ':entries': ENTRY_PREFIX },
+      // A re-sign must see every entry recorded before it started (see EmbeddedCa.revoke).
+      ConsistentRead: true,
+    });
+    return items.map(entryFromItem);
   }
 
   async loadCrl(): Promise<StoredCrl | undefined> {

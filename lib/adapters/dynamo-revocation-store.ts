@@ -3,6 +3,7 @@ import { SubmitConflictError, VersionConflictError } from '../app/errors.js';
 import type { AuditEvent, Revocation } from '../app/model.js';
 import type { CertificateChange, IdempotencyRecord, Page, RevocationStore } from '../app/ports.js';
 import { validCursor } from './dynamo-certificate-store.js';
+import { indexPartition, queryAll } from './dynamo-query.js';
 import { commit, CommitConflictError, type Write } from './dynamo-commit.js';
 import { ACTIVE_REVOCATIONS_PK, certificateItem, encodeCursor, eventItem, fromItem, keys, REVIEW_QUEUE_PK, revocationItem } from './dynamo-items.js';
 import { TABLE_INDEXES, TTL_ATTRIBUTE } from './table-schema.js';
@@ -65,10 +66,7 @@ export class DynamoRevocationStore implements RevocationStore {
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: index.name,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': index.partitionKey },
-        ExpressionAttributeValues: { ':pk': REVIEW_QUEUE_PK },
+        ...indexPartition(index, REVIEW_QUEUE_PK),
         Limit: limit,
         ExclusiveStartKey: cursor ? validCursor(cursor, (k) => k[index.partitionKey] === REVIEW_QUEUE_PK) : undefined,
       }),
@@ -77,24 +75,8 @@ export class DynamoRevocationStore implements RevocationStore {
   }
 
   async active(): Promise<Revocation[]> {
-    const index = TABLE_INDEXES.activeRequests;
-    const found: Revocation[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: index.name,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': index.partitionKey },
-          ExpressionAttributeValues: { ':pk': ACTIVE_REVOCATIONS_PK },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      found.push(...(page.Items ?? []).map((i) => fromItem<Revocation>(i)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return found;
+    const items = await queryAll(this.db, { TableName: this.tableName, ...indexPartition(TABLE_INDEXES.activeRequests, ACTIVE_REVOCATIONS_PK) });
+    return items.map((i) => fromItem<Revocation>(i));
   }
 }
 
