@@ -1,4 +1,4 @@
-import { isPastDeadline } from '../domain/validation.js';
+import { isPastDeadline, secondsUntilNextCheck } from '../domain/validation.js';
 import { DomainError, VersionConflictError } from './errors.js';
 import type { AuditEvent, Certificate, Revocation } from './model.js';
 import type { CertificateChange, CertificateStore, Clock, CrlEntry, DnsProvider, DomainProbe, RevocationAuthority, RevocationStore } from './ports.js';
@@ -76,7 +76,7 @@ export async function checkValidation(deps: StepDeps, revocationId: string): Pro
       ? { ...r, status: 'revoking', validation: { ...v, lastCheckedAt: at, validatedAt: at }, updatedAt: at }
       : { ...r, validation: { ...v, lastCheckedAt: at }, updatedAt: at };
     await deps.revocations.transition(next, r.version, [], validated ? [event(r, r.certificateId, 'revocation.validated', 'system', at, { via: dns ? 'dns' : 'file' })] : []);
-    result = { ...result, validated };
+    result = { ...result, validated, waitSeconds: secondsUntilNextCheck(v.deadline, now, deps.validationPollSeconds) };
   });
   return result;
 }

@@ -34,3 +34,9 @@ export function createValidationChallenge(input: {
 export function isPastDeadline(deadline: string, now: Date): boolean {
   return now.getTime() >= Date.parse(deadline);
 }
+
+/** Seconds to wait before the next check: the poll interval, but never past the deadline (at least 1). */
+export function secondsUntilNextCheck(deadline: string, now: Date, pollSeconds: number): number {
+  const left = Math.ceil((Date.parse(deadline) - now.getTime()) / 1000);
+  return Math.max(1, Math.min(pollSeconds, left));
+}

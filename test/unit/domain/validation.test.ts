@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DOMAIN_VALIDATION_METHODS, createValidationChallenge, isPastDeadline } from '../../../lib/domain/index.js';
+import { DOMAIN_VALIDATION_METHODS, createValidationChallenge, isPastDeadline, secondsUntilNextCheck } from '../../../lib/domain/index.js';
 import { NOW } from '../../fixtures/certificates.js';
 
 const base = { token: 'tok-123', submittedAt: NOW, method: 'dns' as const, dnsHostedHere: false };
@@ -50,5 +50,17 @@ describe('isPastDeadline', () => {
     { when: 'now is a day after the deadline', now: new Date(at + 86_400_000) },
   ])('rejects validation as expired when $when', ({ now }) => {
     expect(isPastDeadline(deadline, now)).toBe(true);
+  });
+});
+
+describe('secondsUntilNextCheck', () => {
+  const deadline = '2026-06-04T00:00:00.000Z';
+  it.each([
+    ['a full poll interval while the deadline is far', '2026-06-01T00:00:00.000Z', 300, 300],
+    ['only the time left when the deadline is nearer than a poll', '2026-06-03T23:59:00.000Z', 300, 60],
+    ['a whole second for a fraction left', '2026-06-03T23:59:59.500Z', 300, 1],
+    ['at least one second at or past the deadline', '2026-06-04T00:00:05.000Z', 300, 1],
+  ])('waits %s', (_label, now, poll, expected) => {
+    expect(secondsUntilNextCheck(deadline, new Date(now), poll)).toBe(expected);
   });
 });
