@@ -1,4 +1,5 @@
-import type { AuditEvent, Certificate, Revocation } from './model.js';
+import type { LetterKind, LetterType } from '../domain/revocation.js';
+import type { AuditEvent, Certificate, LetterRejection, Revocation } from './model.js';
 
 /** Issued X.509 material for a certificate. */
 export interface IssuedCertificate {
@@ -134,4 +135,59 @@ export interface Workflows {
   /** Completes a waiting task; throws `TaskGoneError` when the task no longer waits. */
   completeTask(token: string, output: unknown): Promise<void>;
   failTask(token: string, error: string, cause: string): Promise<void>;
+}
+
+/** What the bytes of an uploaded letter turned out to be. */
+export type LetterVerdict =
+  | { ok: true; type: LetterType; contentType: string; sha256: string; bytes: number; pages?: number; width?: number; height?: number }
+  | { ok: false; code: LetterRejection['code']; detail: string };
+
+/**
+ * Decides from content alone (magic bytes and a full, bounded decode) whether a letter is an
+ * allowed, readable JPG/GIF/PNG/PDF — never from its name or declared Content-Type.
+ */
+export interface LetterInspector {
+  inspect(bytes: Uint8Array, allowed: readonly LetterType[]): Promise<LetterVerdict>;
+  /** A WebP at most 400 px wide: the image scaled, or a placeholder for a PDF. */
+  thumbnail(bytes: Uint8Array, type: LetterType): Promise<Uint8Array>;
+}
+
+/** What the letter template is pre-filled with. */
+export interface LetterTemplateData {
+  kind: LetterKind;
+  revocationId: string;
+  certificateId: string;
+  domains: string[];
+  serialNumber: string;
+  brand: string;
+  productType: string;
+  reason: string;
+  reasonCode: string;
+  /** The request's submission date (yyyy-mm-dd): the same request always renders the same bytes. */
+  date: string;
+  enterpriseName?: string | undefined;
+}
+
+export interface LetterTemplateRenderer {
+  render(data: LetterTemplateData): Promise<Uint8Array>;
+}
+
+export interface PresignedPost {
+  url: string;
+  fields: Record<string, string>;
+}
+
+/** The letter buckets: an intake area customers upload to, and write-once evidence. */
+export interface LetterStore {
+  /** A presigned POST for exactly `key`, its size within the limits, valid for `expiresSeconds`. */
+  presignUpload(key: string, limits: { minBytes: number; maxBytes: number; expiresSeconds: number }): Promise<PresignedPost>;
+  /** Size and ETag of an upload, or undefined when it is gone. */
+  headUpload(key: string): Promise<{ bytes: number; etag: string } | undefined>;
+  /** The upload's bytes, or undefined when it is gone; never more than `maxBytes` are read. */
+  readUpload(key: string, maxBytes: number): Promise<Uint8Array | undefined>;
+  deleteUpload(key: string): Promise<void>;
+  /** Writes evidence once (`If-None-Match: *`): `false` when the key already holds an object. */
+  putEvidence(key: string, bytes: Uint8Array, contentType: string): Promise<boolean>;
+  /** A short-lived GET of evidence, served as `contentType` and as an attachment. */
+  presignEvidence(key: string, options: { contentType: string; filename: string; expiresSeconds: number }): Promise<string>;
 }

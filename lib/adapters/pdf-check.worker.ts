@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+// Types only: the main thread never loads pdf-lib for this; the worker imports it dynamically.
+import type { PDFRef as PdfRef } from 'pdf-lib';
+
+/**
+ * Parses a PDF with pdf-lib in a worker thread that is terminated at a time budget: pdf-lib can
+ * spin or recurse without end on hostile input, and only another thread can stop that.
+ *
+ * The worker runs this very module, found through `import.meta.url`:
+ * - from TypeScript source (vitest, tsx, the local runtime) the URL ends in `.ts`, which Node 20
+ *   cannot load in a worker by itself, so the worker is a one-line script that loads this file
+ *   through tsx's `tsImport` (a devDependency, present wherever the source runs);
+ * - in the Lambda bundle (esbuild, ESM, one file) the URL is the bundle itself: the worker loads
+ *   the whole bundle, and this module's top-level check below sees the marker in `workerData`
+ *   and runs the job. The rest of the bundle's module scope runs too (clients are created,
+ *   nothing is invoked), so module scope must never start work by itself. No second entry point,
+ *   copied file or `nodeModules` entry is needed for this. A CommonJS bundle has no
+ *   `import.meta.url` and fails loudly when a PDF is first checked.
+ */
+const MARKER = 'certrevoke:pdf-check';
+/** A pages tree deeper than this is not a letter (a 20-page letter needs depth 1 or 2). */
+const MAX_TREE_DEPTH = 16;
+const MAX_TREE_NODES = 256;
+
+export type PdfCheckResult = { ok: true; pages: number } | { ok: false; detail: string };
+
+export interface PdfCheckOptions {
+  maxPages: number;
+  /** Wall-clock budget for the parse, counted from when the worker has loaded pdf-lib. */
+  timeBudgetMs: number;
+  /** Limit for starting the worker and loading pdf-lib (loading TypeScript through tsx is slow). */
+  startupLimitMs?: number;
+}
+
+interface Job {
+  marker: typeof MARKER;
+  bytes: Uint8Array;
+  maxPages: number;
+}
+
+type WorkerMessage = { type: 'ready' } | { type: 'result'; result: PdfCheckResult };
+
+/**
+ * Checks the PDF in a fresh worker (no state survives from one file to the next): loads it, then
+ * walks the page tree from the catalog. Once the worker has started, every outcome is a result:
+ * past the budget, out of stack or heap, or dead, it is terminated and the file is unreadable.
+ * A worker that cannot start is our failure, not the file's: the promise rejects, so the caller
+ * retries instead of refusing a letter it never read.
+ */
+export function checkPdfInWorker(bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
+  // One exact copy goes to the worker and is transferred, not cloned again. Not `bytes.slice()`:
+  // on a Buffer that is a view, and transferring it would detach the caller's memory.
+  const copy = new Uint8Array(bytes);
+  const job: Job = { marker: MARKER, bytes: copy, maxPages: options.maxPages };
+  const worker = startWorker(job, [copy.buffer]);
+  return new Promise((resolve, reject) => {
+    let started = false;
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+      void worker.terminate();
+    };
+    const finish = (result: PdfCheckResult) => settle(() => resolve(result));
+    const failToStart = (reason: string) => settle(() => reject(new Error(`The PDF check worker did not start: ${reason}`)));
+    let timer = setTimeout(() => failToStart('timed out'), options.startupLimitMs ?? Math.max(10_000, options.timeBudgetMs));
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') {
+        started = true;
+        clearTimeout(timer);
+        timer = setTimeout(() => finish({ ok: false, detail: 'took too long to read' }), options.timeBudgetMs);
+      } else finish(message.result);
+    });
+    worker.on('error', (error) => (started ? finish({ ok: false, detail: workerFailure(error) }) : failToStart(error.message)));
+    worker.on('exit', (code) => (started ? finish({ ok: false, detail: 'could not be read' }) : failToStart(`exited with ${code}`)));
+  });
+}
+
+function workerFailure(error: Error): string {
+  if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') return 'needs too much memory to read';
+  if (error instanceof RangeError) return 'is nested too deeply to read';
+  return 'could not be read';
+}
+
+function startWorker(job: Job, transferList: ArrayBuffer[]): Worker {
+  const self = import.meta.url as string | undefined;
+  if (!self) throw new Error('pdf-check needs an ES module build: import.meta.url is missing');
+  const resourceLimits = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 };
+  if (!/\.[cm]?ts$/.test(new URL(self).pathname)) {
+    return new Worker(new URL(self), { workerData: job, transferList, resourceLimits });
+  }
+  const script = `import(${JSON.stringify(tsxApiUrl())}).then(({ tsImport }) => tsImport(${JSON.stringify(self)}, ${JSON.stringify(self)}));`;
+  return new Worker(script, { eval: true, workerData: job, transferList, resourceLimits });
+}
+
+/** tsx's ESM API entry, read from its package.json `exports` (the CommonJS entry cannot register ESM hooks). */
+function tsxApiUrl(): string {
+  const requireHere = createRequire(import.meta.url);
+  const manifest = requireHere.resolve('tsx/package.json');
+  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const entry = exports['./esm/api']?.import.default;
+  if (!entry) throw new Error('tsx has no ./esm/api export');
+  return pathToFileURL(join(dirname(manifest), entry)).href;
+}
+
+function isJob(data: unknown): data is Job {
+  return typeof data === 'object' && data !== null && (data as { marker?: unknown }).marker === MARKER;
+}
+
+if (!isMainThread && isJob(workerData) && parentPort) {
+  const port = parentPort;
+  const job = workerData;
+  void runJob(job, () => port.postMessage({ type: 'ready' } satisfies WorkerMessage)).then(
+    (result) => port.postMessage({ type: 'result', result } satisfies WorkerMessage),
+    (error: unknown) => port.postMessage({ type: 'result', result: { ok: false, detail: parseFailure(error) } } satisfies WorkerMessage),
+  );
+}
+
+function parseFailure(error: unknown): string {
+  if (error instanceof RangeError) return 'is nested too deeply to read';
+  const name = (error as { name?: string } | null)?.name;
+  if (name === 'EncryptedPDFError') return 'is encrypted';
+  return 'could not be parsed as a PDF';
+}
+
+/** Runs inside the worker. pdf-lib is imported here, so the main thread never loads it for this. */
+async function runJob(job: Job, ready: () => void): Promise<PdfCheckResult> {
+  const { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, ParseSpeeds } = await import('pdf-lib');
+  ready();
+  const doc = await PDFDocument.load(job.bytes, {
+    updateMetadata: false,
+    throwOnInvalidObject: true,
+    ignoreEncryption: false,
+    // No yielding between objects: nothing else runs in this thread.
+    parseSpeed: ParseSpeeds.Fastest,
+  });
+  const { context } = doc;
+  const catalog = context.lookup(context.trailerInfo.Root);
+  if (!(catalog instanceof PDFDict)) return { ok: false, detail: 'has no document catalog' };
+  const root = catalog.get(PDFName.of('Pages'));
+  if (!(root instanceof PDFRef)) return { ok: false, detail: 'has no page tree' };
+
+  // The tree is walked here rather than by pdf-lib (recursive, no cycle check). A node may be
+  // listed once in the whole tree: a cycle or a node shared by two parents (a fan-out "tree"
+  // that is a few KB yet has billions of paths) is refused as soon as it is listed again.
+  const listed = new Set<string>([root.tag]);
+  const stack: { ref: PdfRef; depth: number }[] = [{ ref: root, depth: 0 }];
+  let pages = 0;
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const node = context.lookup(next.ref);
+    if (!(node instanceof PDFDict)) return { ok: false, detail: 'has a malformed page tree' };
+    const type = node.get(PDFName.of('Type'));
+    if (type === PDFName.of('Page')) {
+      pages++;
+      if (pages > job.maxPages) return { ok: false, detail: `has more than ${job.maxPages} pages` };
+      continue;
+    }
+    if (type !== PDFName.of('Pages')) return { ok: false, detail: 'has a malformed page tree' };
+    if (next.depth >= MAX_TREE_DEPTH) return { ok: false, detail: 'has a page tree that is too deep' };
+    const kids = context.lookup(node.get(PDFName.of('Kids')));
+    if (!(kids instanceof PDFArray)) return { ok: false, detail: 'has a malformed page tree' };
+    // Pushed in reverse so pages come off the stack in document order.
+    for (let k = kids.size() - 1; k >= 0; k--) {
+      const kid = kids.get(k);
+      if (!(kid instanceof PDFRef)) return { ok: false, detail: 'has a malformed page tree' };
+      if (listed.has(kid.tag)) return { ok: false, detail: 'has a page tree with a cycle or a shared node' };
+      listed.add(kid.tag);
+      if (listed.size > MAX_TREE_NODES) return { ok: false, detail: 'has a page tree that is too large' };
+      stack.push({ ref: kid, depth: next.depth + 1 });
+    }
+  }
+  if (pages === 0) return { ok: false, detail: 'has no pages' };
+  const count = catalog.lookup(PDFName.of('Pages'), PDFDict).get(PDFName.of('Count'));
+  if (!(count instanceof PDFNumber) || count.asNumber() !== pages) return { ok: false, detail: 'has a page count that does not match its pages' };
+  return { ok: true, pages };
+}
