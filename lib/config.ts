@@ -13,6 +13,9 @@ export const ENV = {
   probeHttpPort: 'PROBE_HTTP_PORT',
   validationPollSeconds: 'VALIDATION_POLL_SECONDS',
   timeScale: 'TIME_SCALE',
+  s3Endpoint: 'S3_ENDPOINT',
+  intakeBucket: 'INTAKE_BUCKET',
+  evidenceBucket: 'EVIDENCE_BUCKET',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -48,7 +51,8 @@ export function readWorkflowConfig(env: Env) {
     region: required(env, ENV.region),
     /** The local Step Functions endpoint; unset in AWS. */
     endpoint: env[ENV.sfnEndpoint] || undefined,
-    revocationStateMachineArn: required(env, ENV.revocationStateMachineArn),
+    /** Read when a workflow is started: a task that only sends callbacks cannot be given it (a cycle). */
+    revocationStateMachineArn: () => required(env, ENV.revocationStateMachineArn),
   };
 }
 
@@ -78,4 +82,14 @@ export function readClock(env: Env): () => Date {
   if (!(scale > 0) || scale === 1) return () => new Date();
   const origin = Date.now();
   return () => new Date(origin + (Date.now() - origin) / scale);
+}
+
+/** The letter buckets (s3rver locally); each name is required only when that bucket is used. */
+export function readLetterConfig(env: Env) {
+  return {
+    region: required(env, ENV.region),
+    endpoint: env[ENV.s3Endpoint] || undefined,
+    intakeBucket: () => required(env, ENV.intakeBucket),
+    evidenceBucket: () => required(env, ENV.evidenceBucket),
+  };
 }

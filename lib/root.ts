@@ -16,7 +16,11 @@ import type { RevocationDeps } from './app/revocations.js';
 import type { StepDeps } from './app/revocation-steps.js';
 import type { DnsProvider } from './app/ports.js';
 import { logger } from './http/logger.js';
-import { readCaConfig, readClock, readTableConfig, readValidationConfig, readWorkflowConfig } from './config.js';
+import { ContentLetterInspector } from './adapters/content-letter-inspector.js';
+import { PdfLetterTemplate } from './adapters/pdf-letter-template.js';
+import { S3LetterStore } from './adapters/s3-letter-store.js';
+import type { LetterDeps } from './app/letters.js';
+import { readCaConfig, readClock, readLetterConfig, readTableConfig, readValidationConfig, readWorkflowConfig } from './config.js';
 
 /**
  * The composition root: each collaborator is built once per process, on first use, and reused
@@ -97,6 +101,9 @@ export const stepDeps = /* @__PURE__ */ once((): StepDeps => {
     get ca() {
       return revocationAuthority();
     },
+    get workflows() {
+      return workflows();
+    },
     probe: new NetworkDomainProbe({
       dns: { ...(validation.dnsResolvers ? { servers: validation.dnsResolvers } : {}) },
       http: { allowAddresses: validation.allowAddresses, ...(validation.httpPort ? { port: validation.httpPort } : {}) },
@@ -106,3 +113,32 @@ export const stepDeps = /* @__PURE__ */ once((): StepDeps => {
     validationPollSeconds: validation.pollSeconds,
   };
 });
+
+export const letterStore = /* @__PURE__ */ once(() => new S3LetterStore(readLetterConfig(process.env)));
+const letterInspector = /* @__PURE__ */ once(() => new ContentLetterInspector());
+const letterTemplateRenderer = /* @__PURE__ */ once(() => new PdfLetterTemplate());
+
+export const letterDeps = /* @__PURE__ */ once(
+  (): LetterDeps => ({
+    get certificates() {
+      return certificateStore();
+    },
+    get revocations() {
+      return revocationStore();
+    },
+    get letters() {
+      return letterStore();
+    },
+    get inspector() {
+      return letterInspector();
+    },
+    get template() {
+      return letterTemplateRenderer();
+    },
+    get workflows() {
+      return workflows();
+    },
+    clock: systemClock,
+    warn,
+  }),
+);

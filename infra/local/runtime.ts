@@ -9,6 +9,7 @@ import { LETTER_BUCKETS, startS3 } from './s3.js';
 import { DEMO_USERS, demoCertificates } from './seed.js';
 import { LocalTokens } from './tokens.js';
 import { startLocalWorkflows } from './workflows.js';
+import { createLetterQueue } from './letter-queue.js';
 import { sharedDnsZone, startDnsServer } from '../../lib/adapters/in-memory-dns-zone.js';
 
 export interface RuntimeOptions {
@@ -51,12 +52,13 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     const fresh = options.inMemory || !existsSync(join(dataDir, 'dynamodb'));
 
     options.log('starting DynamoDB Local and s3rver …');
+    const letters = createLetterQueue({ intakeBucket: LETTER_BUCKETS[0], log: options.log });
     const phase = (name: string) => options.log(`${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     const dynamoDir = join(dataDir, 'dynamodb');
     if (!options.inMemory) await mkdir(dynamoDir, { recursive: true });
     const [dynamo, s3, dns] = await Promise.all([
       startDynamoLocal({ port: await freePort(), dataDir: options.inMemory ? undefined : dynamoDir }),
-      startS3({ port: await freePort(), dir: join(dataDir, 's3') }),
+      startS3({ port: await freePort(), dir: join(dataDir, 's3'), onEvent: (n) => letters.onEvent(n) }),
       startDnsServer(sharedDnsZone, { port: 0, address: '127.0.0.1' }),
     ]);
     stops.push(dynamo.stop, s3.stop, dns.stop);

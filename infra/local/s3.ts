@@ -4,7 +4,7 @@ import S3rver from 's3rver';
 export const LETTER_BUCKETS = ['certrevoke-intake', 'certrevoke-evidence'] as const;
 
 /** s3rver on loopback with the project's buckets. It enforces no POST policy: see DESIGN.md. */
-export async function startS3(options: { port: number; dir: string }): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+export async function startS3(options: { port: number; dir: string; onEvent?: (notification: unknown) => void }): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   await mkdir(options.dir, { recursive: true });
   const server = new S3rver({
     port: options.port,
@@ -13,6 +13,7 @@ export async function startS3(options: { port: number; dir: string }): Promise<{
     silent: true,
     configureBuckets: LETTER_BUCKETS.map((name) => ({ name })),
   });
+  if (options.onEvent) server.on('event', options.onEvent);
   await server.run();
   return { endpoint: `http://127.0.0.1:${options.port}`, stop: () => server.close() };
 }

@@ -10,14 +10,14 @@ const GONE = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 export class SfnWorkflows implements Workflows {
   constructor(
     private readonly client: SFNClient,
-    private readonly revocationStateMachineArn: string,
+    private readonly revocationStateMachineArn: () => string,
   ) {}
 
   async startRevocation(revocation: Pick<Revocation, 'id' | 'status' | 'version'>): Promise<void> {
     try {
       await this.client.send(
         new StartExecutionCommand({
-          stateMachineArn: this.revocationStateMachineArn,
+          stateMachineArn: this.revocationStateMachineArn(),
           // One name per request state: a repeated start of the same state is a no-op.
           name: `revocation-${revocation.id}-v${revocation.version}`.slice(0, 80),
           input: JSON.stringify({ revocationId: revocation.id, status: revocation.status }),

@@ -53,6 +53,8 @@ export interface LetterRejection {
   code: 'LETTER_TOO_SMALL' | 'LETTER_TOO_LARGE' | 'LETTER_TYPE_NOT_ALLOWED' | 'LETTER_UNREADABLE';
   at: string;
   detail: string;
+  /** Internal: the upload it judged (key#etag), so a repeated event records it once. */
+  upload?: string;
 }
 
 export interface LetterState {
@@ -63,6 +65,15 @@ export interface LetterState {
   status: 'awaiting' | 'accepted';
   sha256?: string;
   rejections: LetterRejection[];
+  /** Internal: the one open upload slot; issuing a new one closes it. */
+  slot?: { id: string; key: string; expiresAt: string };
+  /** Internal, once accepted: what was decided from the bytes and where the evidence is. */
+  type?: LetterType;
+  contentType?: string;
+  bytes?: number;
+  acceptedAt?: string;
+  evidenceKey?: string;
+  thumbnailKey?: string;
 }
 
 export interface ValidationState extends ValidationChallenge {

@@ -1,7 +1,8 @@
 import { toCertificateView } from './certificates.js';
 import { forbiddenAction, InvalidRequestError, NotFoundError, RuleViolationError, TaskGoneError, VersionConflictError } from './errors.js';
 import type { Caller, Revocation } from './model.js';
-import type { Page } from './ports.js';
+import { letterLinks } from './letters.js';
+import type { LetterStore, Page } from './ports.js';
 import { startWorkflow, toRevocationView, type RevocationDeps } from './revocations.js';
 import { event, failedState } from './revocation-steps.js';
 import type { ReviewView } from './schemas.js';
@@ -14,11 +15,12 @@ export async function listPendingReviews(deps: ReviewDeps, limit: number, cursor
   return { items: page.items.map((r) => toReviewView(r)), nextCursor: page.nextCursor };
 }
 
-export async function getReview(deps: ReviewDeps, id: string): Promise<ReviewView> {
+/** A request with its certificate and, for an accepted letter, 5-minute links to it and its thumbnail. */
+export async function getReview(deps: ReviewDeps & { letters: LetterStore }, id: string): Promise<ReviewView> {
   const revocation = await deps.revocations.get(id);
   if (!revocation) throw new NotFoundError('review');
-  const certificate = await deps.certificates.get(revocation.certificateId);
-  return toReviewView(revocation, certificate && toCertificateView(certificate, deps.clock()));
+  const [certificate, links] = await Promise.all([deps.certificates.get(revocation.certificateId), letterLinks(deps, revocation)]);
+  return { ...toReviewView(revocation, certificate && toCertificateView(certificate, deps.clock())), ...links };
 }
 
 /**

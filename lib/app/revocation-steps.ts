@@ -1,7 +1,7 @@
 import { isPastDeadline, secondsUntilNextCheck } from '../domain/validation.js';
 import { DomainError, VersionConflictError } from './errors.js';
 import type { AuditEvent, Certificate, Revocation } from './model.js';
-import type { CertificateChange, CertificateStore, Clock, CrlEntry, DnsProvider, DomainProbe, RevocationAuthority, RevocationStore } from './ports.js';
+import type { CertificateChange, CertificateStore, Clock, CrlEntry, DnsProvider, DomainProbe, RevocationAuthority, RevocationStore, Workflows } from './ports.js';
 
 /**
  * The steps the revocation workflow runs. Each is idempotent: a retried or repeated step on a
@@ -9,6 +9,7 @@ import type { CertificateChange, CertificateStore, Clock, CrlEntry, DnsProvider,
  */
 export interface StepDeps {
   certificates: CertificateStore;
+  workflows: Workflows;
   revocations: RevocationStore;
   ca: RevocationAuthority;
   probe: DomainProbe;
@@ -35,6 +36,8 @@ export class RequestClosedError extends DomainError {
 export async function awaitCallback(deps: StepDeps, revocationId: string, waitFor: 'letter' | 'review', token: string): Promise<void> {
   await retryOnConflict(deps, revocationId, async (r) => {
     if (FINAL.includes(r.status)) throw new RequestClosedError(`revocation ${r.id} is ${r.status}`);
+    // A letter accepted before this task stored its token: nothing to wait for.
+    if (waitFor === 'letter' && r.letter?.status === 'accepted') return deps.workflows.completeTask(token, { letter: 'accepted' });
     const at = deps.clock().toISOString();
     const next: Revocation =
       waitFor === 'review'

@@ -163,6 +163,8 @@ export const ReviewSchema = z.object({
   queuedAt: z.string().optional(),
   revocation: RevocationSchema,
   certificate: CertificateSchema.optional(),
+  letterUrl: z.string().optional().describe('the accepted letter, a 5-minute link'),
+  thumbnailUrl: z.string().optional().describe('its WebP thumbnail, a 5-minute link'),
 });
 export type ReviewView = z.output<typeof ReviewSchema>;
 export const ReviewReply = z.object({ review: ReviewSchema });
@@ -187,3 +189,13 @@ export const EventSchema = z.object({
   detail: z.record(z.string(), z.unknown()).optional(),
 });
 export const EventsReply = z.object({ items: z.array(EventSchema) });
+
+export const UploadSlotReply = z.object({
+  method: z.literal('POST'),
+  url: z.string(),
+  fields: z.record(z.string(), z.string()),
+  minBytes: z.number(),
+  maxBytes: z.number(),
+  allowedTypes: z.array(LetterTypeSchema),
+  expiresAt: z.string(),
+});

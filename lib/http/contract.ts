@@ -14,6 +14,7 @@ import {
   ReviewsQuery,
   RevocationReply,
   SubmitRevocationBody,
+  UploadSlotReply,
 } from '../app/schemas.js';
 
 export interface RouteSpec {
@@ -150,6 +151,26 @@ export const ROUTES = {
     summary: 'Check the DNS record / file of a domain validation now',
     params: IdParams,
     success: { status: 202, json: RevocationReply },
+    errors: [404, 409],
+  },
+  letterTemplate: {
+    method: 'GET',
+    path: '/revocations/{id}/letter-template',
+    auth: 'customer',
+    handler: 'letter-template',
+    summary: 'The pre-filled letter to print, sign, stamp and scan (PDF)',
+    params: IdParams,
+    success: { status: 200, contentType: 'application/pdf' },
+    errors: [404, 409],
+  },
+  letterUpload: {
+    method: 'POST',
+    path: '/revocations/{id}/letter-upload',
+    auth: 'customer',
+    handler: 'letter-upload',
+    summary: 'A presigned S3 POST for the one letter upload (15 minutes; a new slot closes the last)',
+    params: IdParams,
+    success: { status: 201, json: UploadSlotReply },
     errors: [404, 409],
   },
   listReviews: {

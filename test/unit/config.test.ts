@@ -16,3 +16,20 @@ describe('configuration', () => {
     expect(() => readCaConfig({})).toThrow(/CA_SECRET_ID \(or CA_KEY_DIR\)/);
   });
 });
+
+describe('letter configuration', () => {
+  it('needs a bucket name only when that bucket is used', async () => {
+    const { readLetterConfig } = await import('../../lib/config.js');
+    const config = readLetterConfig({ AWS_REGION: 'eu-west-1', EVIDENCE_BUCKET: 'evidence' });
+    expect(config.evidenceBucket()).toBe('evidence');
+    expect(() => config.intakeBucket()).toThrow('Missing environment variable INTAKE_BUCKET');
+  });
+});
+
+describe('workflow configuration', () => {
+  it('lets a callback-only task run without the state machine ARN, which only starting needs', async () => {
+    const { readWorkflowConfig } = await import('../../lib/config.js');
+    const config = readWorkflowConfig({ AWS_REGION: 'eu-west-1' });
+    expect(() => config.revocationStateMachineArn()).toThrow('Missing environment variable REVOCATION_STATE_MACHINE_ARN');
+  });
+});

@@ -1,0 +1,29 @@
+import middy from '@middy/core';
+import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { processUpload } from '../lib/app/letters.js';
+import { logger } from '../lib/http/logger.js';
+import { letterDeps } from '../lib/root.js';
+
+/**
+ * S3 ObjectCreated → SQS → here. Each message is handled on its own: a failure is returned as a
+ * batch item failure so only it is retried (then dead-lettered), never the whole batch.
+ */
+export async function processLetters(event: SQSEvent): Promise<SQSBatchResponse> {
+  const failures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const message of event.Records) {
+    try {
+      const notification = JSON.parse(message.body) as Partial<S3Event>;
+      for (const record of notification.Records ?? []) {
+        const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+        if (!key.startsWith('uploads/')) continue;
+        const outcome = await processUpload(letterDeps(), key);
+        logger.info('letter upload processed', { key, outcome });
+      }
+    } catch (error) {
+      logger.error('letter upload failed; it will be retried', { messageId: message.messageId, error: (error as Error).name });
+      failures.push({ itemIdentifier: message.messageId });
+    }
+  }
+  return { batchItemFailures: failures };
+}
+export const handler = middy<SQSEvent, SQSBatchResponse>().handler(processLetters);

@@ -1,0 +1,108 @@
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { LetterStore, PresignedPost } from '../app/ports.js';
+
+export interface S3LetterStoreOptions {
+  /** Bucket names are read when first used: a function granted one bucket needs only its name. */
+  intakeBucket: string | (() => string);
+  evidenceBucket: string | (() => string);
+  /** s3rver locally; unset in AWS. */
+  endpoint?: string | undefined;
+  region: string;
+  client?: S3Client;
+}
+
+/** Letters in S3: presigned POST uploads to the intake bucket, write-once evidence beside them. */
+export class S3LetterStore implements LetterStore {
+  private readonly s3: S3Client;
+
+  constructor(private readonly options: S3LetterStoreOptions) {
+    this.s3 =
+      options.client ??
+      new S3Client({
+        region: options.region,
+        maxAttempts: 3,
+        requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000 },
+        ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } } : {}),
+      });
+  }
+
+  private intake(): string {
+    const b = this.options.intakeBucket;
+    return typeof b === 'string' ? b : b();
+  }
+
+  private evidence(): string {
+    const b = this.options.evidenceBucket;
+    return typeof b === 'string' ? b : b();
+  }
+
+  async presignUpload(key: string, limits: { minBytes: number; maxBytes: number; expiresSeconds: number }): Promise<PresignedPost> {
+    // The policy pins the key and the size; the processor checks both again (s3rver enforces neither).
+    return createPresignedPost(this.s3, {
+      Bucket: this.intake(),
+      Key: key,
+      Conditions: [
+        ['eq', '$key', key],
+        ['content-length-range', limits.minBytes, limits.maxBytes],
+      ],
+      Expires: limits.expiresSeconds,
+    });
+  }
+
+  async headUpload(key: string): Promise<{ bytes: number; etag: string } | undefined> {
+    try {
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.intake(), Key: key }));
+      return { bytes: head.ContentLength ?? 0, etag: (head.ETag ?? '').replaceAll('"', '') };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async readUpload(key: string, maxBytes: number): Promise<Uint8Array | undefined> {
+    try {
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.intake(), Key: key, Range: `bytes=0-${maxBytes - 1}` }));
+      return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async deleteUpload(key: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.intake(), Key: key }));
+  }
+
+  async putEvidence(key: string, bytes: Uint8Array, contentType: string): Promise<boolean> {
+    try {
+      // s3rver ignores If-None-Match; the conditional write on the request decides the winner anyway.
+      await this.s3.send(
+        new PutObjectCommand({ Bucket: this.evidence(), Key: key, Body: bytes, ContentType: contentType, IfNoneMatch: '*' }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 412 || error.name === 'PreconditionFailed')) return false;
+      throw error;
+    }
+  }
+
+  presignEvidence(key: string, options: { contentType: string; filename: string; expiresSeconds: number }): Promise<string> {
+    return getSignedUrl(
+      this.s3,
+      new GetObjectCommand({
+        Bucket: this.evidence(),
+        Key: key,
+        ResponseContentType: options.contentType,
+        ResponseContentDisposition: `attachment; filename="${options.filename}"`,
+      }),
+      { expiresIn: options.expiresSeconds },
+    );
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+  return status === 404 || (error as Error).name === 'NoSuchKey' || (error as Error).name === 'NotFound';
+}

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { checkLetterSize, LETTER_MAX_BYTES } from '../domain/letter.js';
+import { getOwnCertificate } from './certificates.js';
+import { RuleViolationError, TaskGoneError, VersionConflictError } from './errors.js';
+import type { AuditEvent, Caller, LetterRejection, Revocation } from './model.js';
+import type { CertificateStore, Clock, LetterInspector, LetterStore, LetterTemplateRenderer, RevocationStore, Workflows } from './ports.js';
+import { getOwnRevocation, startWorkflow } from './revocations.js';
+import { event } from './revocation-steps.js';
+
+export const UPLOAD_SLOT_SECONDS = 15 * 60;
+const LETTER_URL_SECONDS = 5 * 60;
+
+export interface LetterDeps {
+  certificates: CertificateStore;
+  revocations: RevocationStore;
+  letters: LetterStore;
+  inspector: LetterInspector;
+  template: LetterTemplateRenderer;
+  workflows: Workflows;
+  clock: Clock;
+  warn: (message: string, detail: Record<string, unknown>) => void;
+}
+
+/** The pre-filled PDF the customer prints, signs, stamps and scans (letter route only). */
+export async function letterTemplate(deps: LetterDeps, caller: Caller, revocationId: string): Promise<Uint8Array> {
+  const r = await getOwnRevocation(deps, caller, revocationId);
+  if (!r.letter) throw new RuleViolationError('WRONG_STATE', 'This revocation does not need a letter.');
+  const certificate = await getOwnCertificate({ store: deps.certificates }, caller, r.certificateId).catch(() => undefined);
+  return deps.template.render({
+    kind: r.letter.kind,
+    revocationId: r.id,
+    certificateId: r.certificateId,
+    domains: certificate ? [certificate.domain, ...certificate.sans] : [],
+    serialNumber: certificate?.serialNumber ?? '',
+    brand: certificate?.brand ?? '',
+    productType: certificate?.productType ?? '',
+    reason: r.reason,
+    reasonCode: r.reasonCode,
+    date: r.createdAt.slice(0, 10),
+    enterpriseName: certificate?.enterprise?.name,
+  });
+}
+
+/**
+ * Issues the one open upload slot of a letter request (customer).
+ * 1. Only while `pending_letter`; once a letter is accepted, `LETTER_ALREADY_UPLOADED`.
+ * 2. The key is the server's: `uploads/<account>/<request>/<slot>`; a new slot closes the last.
+ * 3. A presigned POST pinning that key and 1 KiB … 1.4 MiB, valid 15 minutes.
+ */
+export async function issueUploadSlot(deps: LetterDeps, caller: Caller, revocationId: string) {
+  for (let attempt = 1; ; attempt++) {
+    const r = await getOwnRevocation(deps, caller, revocationId);
+    const letter = r.letter;
+    if (!letter) throw new RuleViolationError('WRONG_STATE', 'This revocation does not need a letter.');
+    if (letter.status === 'accepted') throw new RuleViolationError('LETTER_ALREADY_UPLOADED');
+    if (r.status !== 'pending_letter') throw new RuleViolationError('WRONG_STATE', `The request is ${r.status}, not waiting for a letter.`);
+    const now = deps.clock();
+    const slotId = randomBytes(12).toString('base64url');
+    const slot = { id: slotId, key: `uploads/${r.account}/${r.id}/${slotId}`, expiresAt: new Date(now.getTime() + UPLOAD_SLOT_SECONDS * 1000).toISOString() };
+    try {
+      await deps.revocations.transition({ ...r, letter: { ...letter, slot }, updatedAt: now.toISOString() }, r.version, [], []);
+    } catch (error) {
+      if (error instanceof VersionConflictError && attempt < 3) continue;
+      throw error;
+    }
+    const post = await deps.letters.presignUpload(slot.key, { minBytes: letter.minBytes, maxBytes: letter.maxBytes, expiresSeconds: UPLOAD_SLOT_SECONDS });
+    return { method: 'POST' as const, url: post.url, fields: post.fields, minBytes: letter.minBytes, maxBytes: letter.maxBytes, allowedTypes: letter.allowedTypes, expiresAt: slot.expiresAt };
+  }
+}
+
+export type UploadOutcome = 'accepted' | 'rejected' | 'ignored';
+
+/**
+ * Decides an uploaded letter from its bytes (S3 ObjectCreated). Safe to run twice, late or out
+ * of order: only the current slot of a request still waiting for a letter counts, and the first
+ * accepted letter wins by a conditional write on the request.
+ * 1. Anything else under `uploads/` is deleted and ignored.
+ * 2. Size, then type and a full bounded decode (the inspector). A rejection is recorded once,
+ *    the file deleted, and the slot stays open: it does not use up the one upload.
+ * 3. Accepted: the bytes become write-once evidence with a thumbnail, the request records the
+ *    letter and moves to review, and the waiting workflow task is completed.
+ */
+export async function processUpload(deps: LetterDeps, key: string): Promise<UploadOutcome> {
+  const [prefix, account, revocationId, slotId, ...rest] = key.split('/');
+  const r = prefix === 'uploads' && rest.length === 0 && revocationId ? await deps.revocations.get(revocationId) : undefined;
+  const letter = r?.letter;
+  if (!r || !letter || r.account !== account || r.status !== 'pending_letter' || letter.status !== 'awaiting' || letter.slot?.id !== slotId) {
+    await deps.letters.deleteUpload(key);
+    return 'ignored';
+  }
+  const head = await deps.letters.headUpload(key);
+  if (!head) return 'ignored'; // already handled: a repeated event
+  const upload = `${key}#${head.etag}`;
+  if (letter.rejections.some((x) => x.upload === upload)) {
+    await deps.letters.deleteUpload(key);
+    return 'ignored';
+  }
+  const size = checkLetterSize(head.bytes);
+  const bytes = size.ok ? await deps.letters.readUpload(key, LETTER_MAX_BYTES + 1) : undefined;
+  if (size.ok && !bytes) return 'ignored';
+  const verdict = !size.ok
+    ? { ok: false as const, code: size.code, detail: `The file has ${head.bytes} bytes; letters must be ${letter.minBytes} to ${letter.maxBytes} bytes.` }
+    : await deps.inspector.inspect(bytes!, letter.allowedTypes);
+  if (!verdict.ok) {
+    await recordRejection(deps, r, slotId!, { code: verdict.code, at: deps.clock().toISOString(), detail: verdict.detail, upload });
+    await deps.letters.deleteUpload(key);
+    return 'rejected';
+  }
+  // Content-addressed evidence: rewriting the same bytes (a retried event) is a no-op.
+  const base = `evidence/${r.account}/${r.id}/${verdict.sha256}`;
+  const evidenceKey = `${base}.${verdict.type}`;
+  const thumbnailKey = `${base}.thumbnail.webp`;
+  await deps.letters.putEvidence(evidenceKey, bytes!, verdict.contentType);
+  await deps.letters.putEvidence(thumbnailKey, await deps.inspector.thumbnail(bytes!, verdict.type), 'image/webp');
+  const accepted = await changeWhileAwaiting(deps, r, slotId!, (current, at) => {
+    const { slot: _slot, ...kept } = current.letter!;
+    const { taskToken: _token, ...request } = current;
+    return [
+      {
+        ...request,
+        status: 'pending_review',
+        letter: { ...kept, status: 'accepted', sha256: verdict.sha256, type: verdict.type, contentType: verdict.contentType, bytes: verdict.bytes, acceptedAt: at, evidenceKey, thumbnailKey },
+        updatedAt: at,
+      },
+      event(current, current.certificateId, 'letter.accepted', 'system', at, { sha256: verdict.sha256, type: verdict.type, bytes: verdict.bytes }),
+    ];
+  });
+  await deps.letters.deleteUpload(key);
+  if (!accepted) return 'ignored';
+  await releaseLetterTask(deps, accepted.next, accepted.before.taskToken);
+  return 'accepted';
+}
+
+/**
+ * Applies a change to a request still waiting for a letter on this slot, re-reading after a
+ * lost race (a stored task token also bumps the version). Undefined when it moved on.
+ */
+async function changeWhileAwaiting(
+  deps: LetterDeps,
+  first: Revocation,
+  slotId: string,
+  change: (r: Revocation, at: string) => [Revocation, AuditEvent] | undefined,
+): Promise<{ before: Revocation; next: Revocation } | undefined> {
+  let r: Revocation | undefined = first;
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    if (!r || r.status !== 'pending_letter' || r.letter?.status !== 'awaiting' || r.letter.slot?.id !== slotId) return undefined;
+    const changed = change(r, deps.clock().toISOString());
+    if (!changed) return undefined;
+    const [next, audit] = changed;
+    try {
+      return { before: r, next: await deps.revocations.transition(next, r.version, [], [audit]) };
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+      r = await deps.revocations.get(first.id);
+    }
+  }
+  throw new Error(`letter for revocation ${first.id}: too many concurrent changes`);
+}
+
+async function recordRejection(deps: LetterDeps, r: Revocation, slotId: string, rejection: LetterRejection): Promise<void> {
+  await changeWhileAwaiting(deps, r, slotId, (current) =>
+    // Re-checked on every attempt: a concurrent delivery of the same event may have recorded it.
+    current.letter!.rejections.some((x) => x.upload === rejection.upload)
+      ? undefined
+      : [
+          { ...current, letter: { ...current.letter!, rejections: [...current.letter!.rejections, rejection] }, updatedAt: rejection.at },
+          event(current, current.certificateId, 'letter.rejected', 'system', rejection.at, { code: rejection.code }),
+        ],
+  );
+}
+
+/** Moves the workflow on to review; without a waiting task (not stored yet, or lost), resumes it. */
+async function releaseLetterTask(deps: LetterDeps, r: Revocation, token: string | undefined): Promise<void> {
+  try {
+    if (!token) throw new TaskGoneError();
+    await deps.workflows.completeTask(token, { letter: 'accepted' });
+  } catch (error) {
+    if (!(error instanceof TaskGoneError)) throw error;
+    await startWorkflow(deps, r);
+  }
+}
+
+/** Short-lived links to the accepted letter and its thumbnail, for the reviewer. */
+export async function letterLinks(deps: Pick<LetterDeps, 'letters'>, r: Revocation): Promise<{ letterUrl?: string; thumbnailUrl?: string }> {
+  const l = r.letter;
+  if (l?.status !== 'accepted' || !l.evidenceKey || !l.thumbnailKey || !l.contentType || !l.type) return {};
+  const [letterUrl, thumbnailUrl] = await Promise.all([
+    deps.letters.presignEvidence(l.evidenceKey, { contentType: l.contentType, filename: `letter-${r.id}.${l.type}`, expiresSeconds: LETTER_URL_SECONDS }),
+    deps.letters.presignEvidence(l.thumbnailKey, { contentType: 'image/webp', filename: `thumbnail-${r.id}.webp`, expiresSeconds: LETTER_URL_SECONDS }),
+  ]);
+  return { letterUrl, thumbnailUrl };
+}
