@@ -4,13 +4,22 @@ import { HttpApi, HttpMethod, HttpNoneAuthorizer, LogGroupLogDestination, type H
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ROUTES, type RouteName } from '../lib/http/contract.js';
 import { CognitoIssuer, type JwtIssuer } from './constructs/cognito-issuer.js';
-import { pascalCase, ServiceFunction, type SecretAccess, type StateMachineAccess, type TableAccess } from './constructs/function.js';
+import {
+  pascalCase,
+  ServiceFunction,
+  type EvidenceAccess,
+  type IntakeAccess,
+  type SecretAccess,
+  type StateMachineAccess,
+  type TableAccess,
+} from './constructs/function.js';
 
 /** A Lambda entry under functions/, as named by the ROUTES table. */
 export type HandlerName = (typeof ROUTES)[RouteName]['handler'];
@@ -22,6 +31,10 @@ interface FunctionAccess {
   revocationWorkflow?: StateMachineAccess;
   /** Completing or failing a workflow task that waits for a callback (any state machine: see bindTaskCallbacks). */
   taskCallbacks?: true;
+  /** The letters intake bucket (`uploads/`). */
+  intake?: IntakeAccess;
+  /** The letters evidence bucket (`evidence/`). */
+  evidence?: EvidenceAccess;
 }
 
 /**
@@ -43,8 +56,14 @@ const ACCESS = {
   'get-revocation': { table: 'read' },
   // Runs the workflow's validation step now (DNS and HTTP probes); the workflow reads the result.
   'check-validation': { table: 'readWrite' },
+  // Renders the PDF from the request and certificate; touches no bucket.
+  'letter-template': { table: 'read' },
+  // Records the slot and signs a presigned POST: the upload is authorised by this function's own
+  // PutObject on `uploads/*`, so that is all it holds on the bucket.
+  'letter-upload': { table: 'readWrite', intake: 'upload' },
   'list-reviews': { table: 'read' },
-  'get-review': { table: 'read' },
+  // Presigns 5-minute GETs of the accepted letter and its thumbnail.
+  'get-review': { table: 'read', evidence: 'read' },
   // Completes the waiting review task; restarts the workflow when that task no longer waits.
   'decide-review': { table: 'readWrite', taskCallbacks: true, revocationWorkflow: 'start' },
   // Re-signs and stores the CRL when it is stale.
@@ -55,6 +74,8 @@ export interface ApiProps {
   table: ITable;
   caSecret: ISecret;
   revocationStateMachine: IStateMachine;
+  letterIntake: IBucket;
+  letterEvidence: IBucket;
   /** Who signs accepted tokens; when absent a Cognito user pool is created. */
   jwt?: JwtIssuer;
 }
@@ -80,6 +101,8 @@ export class Api extends Construct {
       if (access.caSecret) fn.bindCaSecret(props.caSecret, access.caSecret);
       if (access.revocationWorkflow) fn.bindStateMachine(props.revocationStateMachine, access.revocationWorkflow);
       if (access.taskCallbacks) fn.bindTaskCallbacks();
+      if (access.intake) fn.bindIntake(props.letterIntake, access.intake);
+      if (access.evidence) fn.bindEvidence(props.letterEvidence, access.evidence);
       functions.set(handler, fn);
       integrations.set(handler, new HttpLambdaIntegration(`${pascalCase(handler)}Integration`, fn));
     }

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Api } from './api.js';
 import type { JwtIssuer } from './constructs/cognito-issuer.js';
+import { LetterProcessing } from './constructs/letter-processing.js';
 import { RevocationWorkflow } from './constructs/revocation-workflow.js';
 import { Stateful } from './stateful.js';
 
@@ -17,18 +18,56 @@ import { Stateful } from './stateful.js';
  * Token issuer, from context:
  *   -c jwtIssuer=https://issuer.example -c jwtAudience=client-a,client-b
  * Without them, the stack creates a Cognito user pool and app client and trusts those.
+ *
+ * Letters, from context:
+ *   -c consoleOrigin=https://console.example.com   the only origin whose browsers may POST
+ *      uploads to the intake bucket (CORS); an https origin, no path. Default below.
+ *   -c evidenceRetentionDays=365   how long each accepted letter is locked in the evidence bucket
+ *      (S3 Object Lock, GOVERNANCE mode); a whole number of days. Default below.
  */
-export function buildApp(app: App): { stack: Stack; stateful: Stateful; revocation: RevocationWorkflow; api: Api } {
+export const DEFAULT_CONSOLE_ORIGIN = 'https://console.example.com';
+export const DEFAULT_EVIDENCE_RETENTION_DAYS = 365;
+
+export function buildApp(app: App): { stack: Stack; stateful: Stateful; revocation: RevocationWorkflow; api: Api; letters: LetterProcessing } {
   const stack = new Stack(app, 'Certrevoke', { description: 'certrevoke: certificate lifecycle API' });
-  const stateful = new Stateful(stack, 'Stateful');
+  const stateful = new Stateful(stack, 'Stateful', {
+    consoleOrigin: consoleOriginFromContext(app),
+    evidenceRetention: Duration.days(evidenceRetentionDaysFromContext(app)),
+  });
   const revocation = new RevocationWorkflow(stack, 'RevocationWorkflow', { table: stateful.table, caSecret: stateful.caSecret });
   const api = new Api(stack, 'Api', {
     table: stateful.table,
     caSecret: stateful.caSecret,
     revocationStateMachine: revocation.stateMachine,
+    letterIntake: stateful.letterIntake,
+    letterEvidence: stateful.letterEvidence,
     jwt: jwtIssuerFromContext(app),
   });
-  return { stack, stateful, revocation, api };
+  const letters = new LetterProcessing(stack, 'LetterProcessing', {
+    table: stateful.table,
+    intake: stateful.letterIntake,
+    evidence: stateful.letterEvidence,
+    revocationStateMachine: revocation.stateMachine,
+  });
+  return { stack, stateful, revocation, api, letters };
+}
+
+function consoleOriginFromContext(app: App): string {
+  const value: unknown = app.node.tryGetContext('consoleOrigin') ?? DEFAULT_CONSOLE_ORIGIN;
+  const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+  // An origin exactly as browsers send it: scheme, host and a non-default port, nothing else.
+  if (!url || url.protocol !== 'https:' || url.origin !== value) {
+    throw new Error(`-c consoleOrigin must be an https origin such as ${DEFAULT_CONSOLE_ORIGIN} (no path, no trailing slash); got ${String(value)}.`);
+  }
+  return value;
+}
+
+function evidenceRetentionDaysFromContext(app: App): number {
+  const value: unknown = app.node.tryGetContext('evidenceRetentionDays') ?? DEFAULT_EVIDENCE_RETENTION_DAYS;
+  // -c gives strings; cdk.json or a test may give a number.
+  const days = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(days) || days < 1) throw new Error(`-c evidenceRetentionDays must be a whole number of days, at least 1; got ${String(value)}.`);
+  return days;
 }
 
 function jwtIssuerFromContext(app: App): JwtIssuer | undefined {

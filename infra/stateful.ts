@@ -1,22 +1,30 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectLockRetention, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../lib/adapters/table-schema.js';
 
+export interface StatefulProps {
+  /** The console's origin (`https://host[:port]`), the only one that may POST uploads from a browser. */
+  consoleOrigin: string;
+  /** How long each evidence object version is locked (Object Lock, GOVERNANCE mode). */
+  evidenceRetention: Duration;
+}
+
 /**
- * What outlives a deployment: the certificate table, the letters intake bucket and the CA's
- * secret, each with its own customer-managed key. Handed to the stateless side as typed props;
- * everything here is retained when the stack is deleted.
+ * What outlives a deployment: the certificate table, the letters intake and evidence buckets
+ * and the CA's secret, each with its own customer-managed key. Handed to the stateless side as
+ * typed props; everything here is retained when the stack is deleted.
  */
 export class Stateful extends Construct {
   readonly table: Table;
   readonly letterIntake: Bucket;
+  readonly letterEvidence: Bucket;
   readonly caSecret: Secret;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: StatefulProps) {
     super(scope, id);
 
     // Built from the same schema the local runtime gives DynamoDB Local (every key a string).
@@ -45,7 +53,10 @@ export class Stateful extends Construct {
     }
 
     // Uploads are short-lived: the letter processor copies accepted bytes to the evidence
-    // bucket, so whatever is still here after a day is abandoned or rejected.
+    // bucket, so whatever is still here after a day is abandoned or rejected. Everything here is
+    // under `uploads/`, so the bucket-wide rule is the rule for `uploads/`.
+    // Browsers POST the scan straight here from the console (presigned POST): CORS lets that
+    // origin, and only it, send the form and read the reply.
     const lettersKey = new Key(this, 'LettersKey', { description: 'certrevoke letters intake', enableKeyRotation: true });
     this.letterIntake = new Bucket(this, 'LetterIntake', {
       encryption: BucketEncryption.KMS,
@@ -56,6 +67,14 @@ export class Stateful extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       versioned: true,
+      cors: [
+        {
+          allowedOrigins: [props.consoleOrigin],
+          allowedMethods: [HttpMethods.POST],
+          exposedHeaders: ['ETag', 'Location'],
+          maxAge: 3000,
+        },
+      ],
       lifecycleRules: [
         {
           id: 'expire-uploads',
@@ -66,6 +85,24 @@ export class Stateful extends Construct {
         // Expiring a versioned object leaves a delete marker; drop it once nothing is behind it.
         { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
       ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Accepted letters, kept unchanged: every version is locked for the retention period
+    // (GOVERNANCE: only a principal granted s3:BypassGovernanceRetention, which no function is,
+    // could shorten it), and the processor writes with If-None-Match so nothing is overwritten.
+    const evidenceKey = new Key(this, 'EvidenceKey', { description: 'certrevoke letters evidence', enableKeyRotation: true });
+    this.letterEvidence = new Bucket(this, 'LetterEvidence', {
+      encryption: BucketEncryption.KMS,
+      encryptionKey: evidenceKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      objectLockEnabled: true,
+      objectLockDefaultRetention: ObjectLockRetention.governance(props.evidenceRetention),
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

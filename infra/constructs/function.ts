@@ -1,12 +1,14 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { ViaServicePrincipal } from 'aws-cdk-lib/aws-kms';
+import { ViaServicePrincipal, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -26,6 +28,22 @@ export type TableAccess = 'read' | 'readWrite';
 export type SecretAccess = 'read' | 'readWrite';
 /** `start` starts executions; nothing else on the state machine (no stop, describe or list). */
 export type StateMachineAccess = 'start';
+/**
+ * The letters intake bucket: `upload` signs presigned POSTs (the upload is authorised by the
+ * signer's own PutObject); `process` reads, and deletes, what was uploaded.
+ */
+export type IntakeAccess = 'upload' | 'process';
+/** The letters evidence bucket: `write` adds objects (never deletes them); `read` presigns GETs. */
+export type EvidenceAccess = 'write' | 'read';
+
+/**
+ * Where letters live in their buckets (lib/app/letters.ts writes these keys). Every S3 grant is
+ * on one of these prefixes, never on a whole bucket's objects.
+ */
+export const LETTER_PREFIXES = { upload: 'uploads/', evidence: 'evidence/' } as const;
+
+/** The runtime's platform, for packages with native binaries installed by `nodeModules`. */
+const LAMBDA_NPM_PLATFORM = { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' } as const;
 
 /** `get-ca-certificate` → `GetCaCertificate`, for construct ids. */
 export function pascalCase(name: string): string {
@@ -40,6 +58,14 @@ export interface ServiceFunctionProps {
   timeout?: Duration;
   /** @default one month */
   logRetention?: RetentionDays;
+  /** @default 512 */
+  memorySize?: number;
+  /**
+   * Packages left out of the bundle and installed into the asset instead, by `npm ci` from the
+   * lock file at synth, for linux-arm64 (glibc) whatever the machine: for packages with native
+   * binaries (sharp). Needs the npm registry at synth time, never Docker.
+   */
+  nodeModules?: string[];
 }
 
 /**
@@ -51,7 +77,12 @@ export interface ServiceFunctionProps {
  * environment variable that lib/config.ts reads, so a grant and its variable never drift.
  */
 export class ServiceFunction extends NodejsFunction {
+  /** What esbuild (and, for `nodeModules`, npm) was told: kept so tests can check it without bundling. */
+  readonly bundlingOptions: BundlingOptions;
+
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    assertLocalEsbuild();
+    const bundling = bundlingOptions(props);
     super(scope, id, {
       entry: resolve(PROJECT_ROOT, props.entry),
       projectRoot: PROJECT_ROOT,
@@ -60,24 +91,16 @@ export class ServiceFunction extends NodejsFunction {
       description: props.description ?? props.entry,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: 512,
+      memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       tracing: Tracing.ACTIVE,
       // A log group of our own instead of the deprecated `logRetention` custom resource.
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH }),
       environment: { NODE_OPTIONS: '--enable-source-maps' },
       awsSdkConnectionReuse: false,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        banner: REQUIRE_SHIM,
-        externalModules: [],
-      },
+      bundling,
     });
+    this.bundlingOptions = bundling;
   }
 
   /** Grants data access to the table (and its key) and sets TABLE_NAME. */
@@ -116,6 +139,53 @@ export class ServiceFunction extends NodejsFunction {
   }
 
   /**
+   * Grants what the function does with letter uploads, on `uploads/*` only, and sets
+   * INTAKE_BUCKET. Both kinds use the bucket's key only through S3 (kms:ViaService).
+   * - `upload`: s3:PutObject and kms:GenerateDataKey, which is what a presigned POST signed by
+   *   this function may then do; no read, list or delete.
+   * - `process`: s3:GetObject (also HeadObject) and s3:DeleteObject, kms:Decrypt, and
+   *   s3:ListBucket on the bucket: without it S3 answers 403 rather than 404 for an upload that is
+   *   already gone, and a repeated event would fail until it is dead-lettered.
+   */
+  bindIntake(bucket: IBucket, access: IntakeAccess): void {
+    const uploads = bucket.arnForObjects(`${LETTER_PREFIXES.upload}*`);
+    if (access === 'upload') {
+      this.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [uploads] }));
+      this.grantKeyThroughS3(bucket, 'kms:GenerateDataKey');
+    } else {
+      this.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [uploads] }));
+      this.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+      this.grantKeyThroughS3(bucket, 'kms:Decrypt');
+    }
+    this.addEnvironment(ENV.intakeBucket, bucket.bucketName);
+  }
+
+  /**
+   * Grants what the function does with letter evidence, on `evidence/*` only, and sets
+   * EVIDENCE_BUCKET. Evidence is write-once: no function may delete or overwrite it (Object Lock
+   * keeps versions; PutObject carries If-None-Match), bypass its retention, or change it.
+   * - `write`: s3:PutObject and kms:GenerateDataKey.
+   * - `read`: s3:GetObject and kms:Decrypt, which presigned GETs signed by this function use.
+   */
+  bindEvidence(bucket: IBucket, access: EvidenceAccess): void {
+    const evidence = bucket.arnForObjects(`${LETTER_PREFIXES.evidence}*`);
+    if (access === 'write') {
+      this.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [evidence] }));
+      this.grantKeyThroughS3(bucket, 'kms:GenerateDataKey');
+    } else {
+      this.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [evidence] }));
+      this.grantKeyThroughS3(bucket, 'kms:Decrypt');
+    }
+    this.addEnvironment(ENV.evidenceBucket, bucket.bucketName);
+  }
+
+  private grantKeyThroughS3(bucket: IBucket, action: 'kms:Decrypt' | 'kms:GenerateDataKey'): void {
+    const key: IKey | undefined = bucket.encryptionKey;
+    if (!key) throw new Error(`${bucket.node.path}: letter buckets are encrypted with a customer-managed key`);
+    key.grant(new ViaServicePrincipal(`s3.${Stack.of(this).region}.amazonaws.com`, this.grantPrincipal), action);
+  }
+
+  /**
    * Lets the function complete, fail or heartbeat a task waiting for a callback, by its token.
    * These actions take no resource-level permissions (the Service Authorization Reference lists
    * no resource type for them), so the resource is `*`: the token itself is the capability.
@@ -129,5 +199,40 @@ export class ServiceFunction extends NodejsFunction {
         resources: ['*'],
       }),
     );
+  }
+}
+
+/**
+ * One ESM file built by the local esbuild, minified with source maps, with a `require` for
+ * bundled CommonJS. Nothing is external but `nodeModules` (CDK adds those to esbuild's externals
+ * itself), which npm installs beside the bundle for the Lambda platform.
+ */
+function bundlingOptions(props: ServiceFunctionProps): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: 'node22',
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: REQUIRE_SHIM,
+    externalModules: [],
+    ...(props.nodeModules?.length
+      ? {
+          nodeModules: props.nodeModules,
+          // npm (≥ 10) installs the optional binaries of this platform rather than the host's.
+          environment: { ...LAMBDA_NPM_PLATFORM },
+        }
+      : {}),
+  };
+}
+
+/**
+ * NodejsFunction falls back to bundling in Docker when it finds no local esbuild; this project
+ * never bundles in Docker, so a missing esbuild (a devDependency) fails synth instead.
+ */
+function assertLocalEsbuild(): void {
+  if (!existsSync(resolve(PROJECT_ROOT, 'node_modules/esbuild/package.json'))) {
+    throw new Error('esbuild is not installed (npm ci): functions are bundled by the local esbuild, never in Docker.');
   }
 }

@@ -17,6 +17,8 @@ interface TaskSpec {
   timeout: Duration;
   table: TableAccess;
   caSecret?: SecretAccess;
+  /** Completes the task's own token when there is nothing to wait for (see bindTaskCallbacks). */
+  taskCallbacks?: true;
 }
 
 /**
@@ -25,7 +27,8 @@ interface TaskSpec {
  * probes, revoke signs and stores the CRL.
  */
 const TASKS = {
-  'revocation-await-callback': { substitution: 'AwaitCallbackFunctionArn', timeout: Duration.seconds(10), table: 'readWrite' },
+  // A letter accepted before the task stored its token: the task completes itself at once.
+  'revocation-await-callback': { substitution: 'AwaitCallbackFunctionArn', timeout: Duration.seconds(10), table: 'readWrite', taskCallbacks: true },
   'revocation-check-validation': { substitution: 'CheckValidationFunctionArn', timeout: Duration.seconds(30), table: 'readWrite' },
   'revocation-revoke': { substitution: 'RevokeFunctionArn', timeout: Duration.seconds(60), table: 'readWrite', caSecret: 'readWrite' },
   'revocation-fail': { substitution: 'FailFunctionArn', timeout: Duration.seconds(10), table: 'readWrite' },
@@ -60,6 +63,7 @@ export class RevocationWorkflow extends Construct {
       const fn = new ServiceFunction(this, pascalCase(name), { entry: `functions/${name}.ts`, timeout: spec.timeout });
       fn.bindTable(props.table, spec.table);
       if (spec.caSecret) fn.bindCaSecret(props.caSecret, spec.caSecret);
+      if (spec.taskCallbacks) fn.bindTaskCallbacks();
       functions.set(name, fn);
       definitionSubstitutions[spec.substitution] = fn.functionArn;
     }

@@ -7,8 +7,9 @@ import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import type { HandlerName } from '../../infra/api.js';
-import { buildApp } from '../../infra/app.js';
+import { buildApp, DEFAULT_CONSOLE_ORIGIN, DEFAULT_EVIDENCE_RETENTION_DAYS } from '../../infra/app.js';
 import { PROJECT_ROOT } from '../../infra/constructs/function.js';
+import { LETTER_PROCESSOR_ENTRY } from '../../infra/constructs/letter-processing.js';
 import { REVOCATION_DEFINITION, type RevocationTask } from '../../infra/constructs/revocation-workflow.js';
 import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/adapters/table-schema.js';
 import { ROUTES } from '../../lib/http/contract.js';
@@ -19,7 +20,7 @@ import { ROUTES } from '../../lib/http/contract.js';
  */
 const cdkContext = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: object }).context;
 
-function synth(context: Record<string, string> = {}) {
+function synth(context: Record<string, string | number> = {}) {
   const app = new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], ...context } });
   const built = buildApp(app);
   const template = Template.fromStack(built.stack);
@@ -27,25 +28,34 @@ function synth(context: Record<string, string> = {}) {
   return { ...built, app, template, id };
 }
 
-const { app, stack, stateful, revocation, api, template, id } = synth();
+const { app, stack, stateful, revocation, api, letters, template, id } = synth();
 
-/** Every Lambda of the app: an API handler of ROUTES or a task of the revocation workflow. */
-type FunctionName = HandlerName | RevocationTask;
+/** The letter processor: fed by the uploads queue, not a route nor a workflow task. */
+const PROCESSOR = 'process-letter';
+/** Every Lambda of the app: an API handler of ROUTES, a task of the revocation workflow, or the letter processor. */
+type FunctionName = HandlerName | RevocationTask | typeof PROCESSOR;
 
 // The access each function is meant to have: the specification, written out independently of
 // the tables in infra/api.ts and revocation-workflow.ts. A handler added to ROUTES fails the
 // first test until listed here.
 const TASKS: RevocationTask[] = ['revocation-await-callback', 'revocation-check-validation', 'revocation-revoke', 'revocation-fail'];
-const TABLE_READERS: FunctionName[] = ['get-certificate', 'list-certificates', 'download-certificate', 'certificate-events', 'get-revocation', 'list-reviews', 'get-review'];
-const TABLE_WRITERS: FunctionName[] = ['register-certificate', 'delete-certificate', 'submit-revocation', 'check-validation', 'decide-review', 'get-crl', ...TASKS];
+const TABLE_READERS: FunctionName[] = ['get-certificate', 'list-certificates', 'download-certificate', 'certificate-events', 'get-revocation', 'list-reviews', 'get-review', 'letter-template'];
+const TABLE_WRITERS: FunctionName[] = ['register-certificate', 'delete-certificate', 'submit-revocation', 'check-validation', 'decide-review', 'get-crl', 'letter-upload', PROCESSOR, ...TASKS];
 const CA_USERS: FunctionName[] = ['get-ca-certificate', 'register-certificate', 'get-crl', 'revocation-revoke'];
 /** May start executions of the revocation state machine (and get REVOCATION_STATE_MACHINE_ARN). */
-const WORKFLOW_STARTERS: FunctionName[] = ['submit-revocation', 'decide-review'];
-/** May complete, fail or heartbeat a waiting task by its token. */
-const TASK_RESPONDERS: FunctionName[] = ['decide-review'];
+const WORKFLOW_STARTERS: FunctionName[] = ['submit-revocation', 'decide-review', PROCESSOR];
+/** May complete, fail or heartbeat a waiting task by its token (await-callback: its own, when the letter came first). */
+const TASK_RESPONDERS: FunctionName[] = ['decide-review', PROCESSOR, 'revocation-await-callback'];
 const NO_ACCESS: FunctionName[] = ['health', 'get-openapi'];
+/** The letter buckets: who does what, each on its own prefix (`uploads/*`, `evidence/*`). */
+const INTAKE_UPLOADERS: FunctionName[] = ['letter-upload'];
+const INTAKE_PROCESSORS: FunctionName[] = [PROCESSOR];
+const EVIDENCE_WRITERS: FunctionName[] = [PROCESSOR];
+const EVIDENCE_READERS: FunctionName[] = ['get-review'];
 /** Seconds; every other function has 10. */
-const TIMEOUTS: Partial<Record<FunctionName, number>> = { 'revocation-check-validation': 30, 'revocation-revoke': 60 };
+const TIMEOUTS: Partial<Record<FunctionName, number>> = { 'revocation-check-validation': 30, 'revocation-revoke': 60, [PROCESSOR]: 30 };
+/** MB; every other function has 512. */
+const MEMORY: Partial<Record<FunctionName, number>> = { [PROCESSOR]: 1536 };
 /** The `${…}` names of the definition, and the task whose ARN each must become. */
 const SUBSTITUTIONS: Record<string, RevocationTask> = {
   AwaitCallbackFunctionArn: 'revocation-await-callback',
@@ -55,7 +65,7 @@ const SUBSTITUTIONS: Record<string, RevocationTask> = {
 };
 
 const HANDLERS = [...new Set(Object.values(ROUTES).map((route) => route.handler))];
-const FUNCTIONS: FunctionName[] = [...HANDLERS, ...TASKS];
+const FUNCTIONS: FunctionName[] = [...HANDLERS, ...TASKS, PROCESSOR];
 /** What Step Functions needs to deliver its logs; these actions take no resource-level permissions. */
 const VENDED_LOG_ACTIONS = [
   'logs:CreateLogDelivery',
@@ -86,7 +96,7 @@ const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 const isTask = (name: FunctionName): name is RevocationTask => (TASKS as FunctionName[]).includes(name);
 
 function fnOf(name: FunctionName) {
-  const fn = isTask(name) ? revocation.functions.get(name) : api.functions.get(name);
+  const fn = name === PROCESSOR ? letters.processor : isTask(name) ? revocation.functions.get(name) : api.functions.get(name);
   if (!fn) throw new Error(`no function for ${name}`);
   return fn;
 }
@@ -136,6 +146,48 @@ const secretId = id(stateful.caSecret);
 const caKeyId = id(stateful.caSecret.encryptionKey!);
 const stateMachineId = id(revocation.stateMachine);
 const stateMachineRoleId = id(revocation.stateMachine.role);
+const intakeId = id(stateful.letterIntake);
+const intakeKeyId = id(stateful.letterIntake.encryptionKey!);
+const evidenceId = id(stateful.letterEvidence);
+const evidenceKeyId = id(stateful.letterEvidence.encryptionKey!);
+const queueId = id(letters.queue);
+const deadLetterQueueId = id(letters.deadLetterQueue);
+const processorId = id(letters.processor);
+
+/** `arn:…:bucket/<prefix>*`, as Bucket.arnForObjects writes it. */
+const objectsOf = (bucketId: string, prefix: string) => ({ 'Fn::Join': ['', [arnOf(bucketId), `/${prefix}*`]] });
+
+function bucketPolicyStatements(bucketId: string): Statement[] {
+  return Object.values(resources('AWS::S3::BucketPolicy'))
+    .filter((p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify(ref(bucketId)))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+function queuePolicyStatements(queueLogicalId: string): Statement[] {
+  return Object.values(resources('AWS::SQS::QueuePolicy'))
+    .filter((p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([ref(queueLogicalId)]))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** Every statement of every identity policy in the template: attached, managed and inline. */
+function allIdentityStatements(): Statement[] {
+  const attached = [...Object.values(resources('AWS::IAM::Policy')), ...Object.values(resources('AWS::IAM::ManagedPolicy'))].flatMap(
+    ({ Properties }) => (Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+  const inline = Object.values(resources('AWS::IAM::Role')).flatMap(({ Properties }) =>
+    ((Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement),
+  );
+  return [...attached, ...inline];
+}
+
+/** `action resource` pairs of the S3 actions in these statements, sorted, whatever way IAM minimization merged them. */
+function s3Grants(statements: Statement[]): string[] {
+  return statements
+    .filter((s) => s.Effect === 'Allow')
+    .flatMap((s) => actions(s).filter((a) => a.startsWith('s3:')).flatMap((a) => [s.Resource].flat().map((r) => `${a} ${JSON.stringify(r)}`)))
+    .sort();
+}
+const grant = (action: string, resource: unknown) => `${action} ${JSON.stringify(resource)}`;
 
 describe('the CDK app', () => {
   it('lists every handler of ROUTES and every workflow task in exactly one access class of this test', () => {
@@ -144,6 +196,7 @@ describe('the CDK app', () => {
     expect([...WORKFLOW_STARTERS, ...TASK_RESPONDERS].filter((h) => !TABLE_WRITERS.includes(h))).toEqual([]);
     expect(NO_ACCESS.filter((h) => [...TABLE_READERS, ...TABLE_WRITERS, ...CA_USERS].includes(h))).toEqual([]);
     expect(TABLE_READERS.filter((h) => TABLE_WRITERS.includes(h))).toEqual([]);
+    expect([...INTAKE_UPLOADERS, ...INTAKE_PROCESSORS, ...EVIDENCE_WRITERS, ...EVIDENCE_READERS].filter((h) => !FUNCTIONS.includes(h))).toEqual([]);
   });
 
   it('is environment-agnostic, so synth needs no account', () => {
@@ -233,6 +286,185 @@ describe('the letters intake bucket', () => {
     );
     expect(rules.some((rule) => 'Prefix' in rule || 'Filter' in rule)).toBe(false);
   });
+
+  it('expires everything under uploads/ after a day: the expiring rule is bucket-wide, and only uploads/ is ever written', () => {
+    const rules = (bucket().LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    const expiring = rules.filter((rule) => rule.ExpirationInDays !== undefined);
+    expect(expiring).toEqual([expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 1, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]);
+    // The only object ARNs any function may write to are under uploads/ (see least privilege).
+    const writes = allIdentityStatements().filter((s) => actions(s).includes('s3:PutObject'));
+    const intakeWrites = writes.flatMap((s) => [s.Resource].flat()).filter((r) => JSON.stringify(r).includes(intakeId));
+    expect(intakeWrites.length).toBeGreaterThan(0);
+    for (const resource of intakeWrites) expect(resource).toEqual(objectsOf(intakeId, 'uploads/'));
+  });
+
+  it('lets browsers POST (and only POST) from the console origin, and no other origin', () => {
+    expect(bucket().CorsConfiguration).toEqual({
+      CorsRules: [{ AllowedMethods: ['POST'], AllowedOrigins: [DEFAULT_CONSOLE_ORIGIN], ExposedHeaders: ['ETag', 'Location'], MaxAge: 3000 }],
+    });
+  });
+
+  it('takes the console origin from context, and rejects what is not an https origin', () => {
+    const other = synth({ consoleOrigin: 'https://console.acme.test:8443' });
+    const cors = (other.template.findResources('AWS::S3::Bucket') as Resources)[other.id(other.stateful.letterIntake)]!.Properties.CorsConfiguration;
+    expect(cors).toMatchObject({ CorsRules: [{ AllowedMethods: ['POST'], AllowedOrigins: ['https://console.acme.test:8443'] }] });
+    for (const bad of ['http://console.acme.test', 'https://console.acme.test/', 'https://console.acme.test/app', '*', 'console.acme.test']) {
+      expect(() => synth({ consoleOrigin: bad }), bad).toThrow(/consoleOrigin/);
+    }
+  });
+
+  it('sends every ObjectCreated under uploads/, and nothing else, to the uploads queue', () => {
+    const notifications = Object.values(resources('Custom::S3BucketNotifications'));
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0]!.Properties.BucketName).toEqual(ref(intakeId));
+    expect(notifications[0]!.Properties.NotificationConfiguration).toEqual({
+      QueueConfigurations: [
+        {
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } },
+          QueueArn: arnOf(queueId),
+        },
+      ],
+    });
+  });
+});
+
+describe('the letters evidence bucket', () => {
+  const bucket = () => resources('AWS::S3::Bucket')[evidenceId]!;
+
+  it('has Object Lock enabled with a default retention in GOVERNANCE mode (a year unless the context says otherwise)', () => {
+    expect(bucket().Properties.ObjectLockEnabled).toBe(true);
+    expect(bucket().Properties.ObjectLockConfiguration).toEqual({
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: DEFAULT_EVIDENCE_RETENTION_DAYS } },
+    });
+    expect(DEFAULT_EVIDENCE_RETENTION_DAYS).toBe(365);
+  });
+
+  it('takes the retention from context, and rejects what is not a whole number of days', () => {
+    const other = synth({ evidenceRetentionDays: '30' });
+    const props = (other.template.findResources('AWS::S3::Bucket') as Resources)[other.id(other.stateful.letterEvidence)]!.Properties;
+    expect(props.ObjectLockConfiguration).toMatchObject({ Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 30 } } });
+    for (const bad of ['0', '-1', '1.5', 'a year', '']) expect(() => synth({ evidenceRetentionDays: bad }), bad).toThrow(/evidenceRetentionDays/);
+  });
+
+  it('is versioned, encrypted with its own rotating customer-managed key, and retained on stack deletion', () => {
+    expect(bucket().Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket().Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: arnOf(evidenceKeyId) } }],
+    });
+    expect(evidenceKeyId).not.toBe(intakeKeyId);
+    expect(resources('AWS::KMS::Key')[evidenceKeyId]?.Properties.EnableKeyRotation).toBe(true);
+    expect(resources('AWS::KMS::Key')[evidenceKeyId]?.DeletionPolicy).toBe('Retain');
+    expect(bucket().DeletionPolicy).toBe('Retain');
+  });
+
+  it('blocks every kind of public access and enforces bucket-owner ownership', () => {
+    expect(bucket().Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket().Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+  });
+
+  it('has a policy that only denies: plain HTTP and TLS below 1.2, on the bucket and its objects', () => {
+    const statements = bucketPolicyStatements(evidenceId);
+    expect(statements.every((s) => s.Effect === 'Deny')).toBe(true);
+    const both = [arnOf(evidenceId), { 'Fn::Join': ['', [arnOf(evidenceId), '/*']] }];
+    expect(statements).toContainEqual({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Resource: both, Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(statements).toContainEqual({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Resource: both, Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } });
+  });
+
+  it('sends no events and has no lifecycle rule that could expire evidence', () => {
+    expect(bucket().Properties).not.toHaveProperty('LifecycleConfiguration');
+    expect(bucket().Properties).not.toHaveProperty('NotificationConfiguration');
+  });
+});
+
+describe('letter processing', () => {
+  const queue = (logicalId: string) => resources('AWS::SQS::Queue')[logicalId]!.Properties;
+
+  it('queues uploads with SQS-managed encryption, TLS only, and a visibility timeout of at least six times the processor\'s timeout', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    expect(queue(queueId).SqsManagedSseEnabled).toBe(true);
+    expect(queue(queueId).VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * functionProps(PROCESSOR).Timeout);
+  });
+
+  it('dead-letters a message after four receives, into a queue that keeps it 14 days, encrypted', () => {
+    expect(queue(queueId).RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(deadLetterQueueId), maxReceiveCount: 4 });
+    expect(queue(deadLetterQueueId).MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(queue(deadLetterQueueId).SqsManagedSseEnabled).toBe(true);
+  });
+
+  it.each([
+    ['uploads', () => queueId],
+    ['dead-letter', () => deadLetterQueueId],
+  ] as const)('the %s queue denies every request not over TLS', (_name, queueIdOf) => {
+    expect(queuePolicyStatements(queueIdOf())).toContainEqual({
+      Effect: 'Deny',
+      Action: 'sqs:*',
+      Principal: { AWS: '*' },
+      Resource: arnOf(queueIdOf()),
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+  });
+
+  it('lets S3 send to the uploads queue only for the intake bucket, and no one to the dead-letter queue', () => {
+    const allows = queuePolicyStatements(queueId).filter((s) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    expect(allows[0]!.Principal).toEqual({ Service: 's3.amazonaws.com' });
+    expect(actions(allows[0]!)).toContain('sqs:SendMessage');
+    expect(allows[0]!.Condition).toEqual({ ArnLike: { 'aws:SourceArn': arnOf(intakeId) } });
+    expect(queuePolicyStatements(deadLetterQueueId).filter((s) => s.Effect === 'Allow')).toEqual([]);
+  });
+
+  it('feeds the processor from the uploads queue, five messages at a time, reporting failed messages one by one', () => {
+    const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.Properties).toEqual({
+      EventSourceArn: arnOf(queueId),
+      FunctionName: ref(processorId),
+      BatchSize: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('raises an alarm when a message reaches the dead-letter queue', () => {
+    const alarm = resources('AWS::CloudWatch::Alarm')[id(letters.deadLetterAlarm)]!.Properties;
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterQueueId, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('bundles the processor with sharp installed for linux-arm64 by npm (no Docker), and file-type and pdf-lib inside the bundle', () => {
+    const bundling = letters.processor.bundlingOptions;
+    expect(bundling.nodeModules).toEqual(['sharp']);
+    expect(bundling.environment).toEqual({ npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' });
+    expect(functionProps(PROCESSOR).Architectures).toEqual(['arm64']);
+    // Nothing else is external: file-type and pdf-lib (plain JavaScript) are bundled.
+    expect(bundling.externalModules).toEqual([]);
+    expect(bundling.format).toBe('esm');
+    expect(bundling.forceDockerBundling).toBeUndefined();
+    expect(bundling.dockerImage).toBeUndefined();
+    // npm ci installs sharp at the lock file's version, and the lock file has the linux-arm64 binaries.
+    const manifest = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const lock = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string; os?: string[]; cpu?: string[]; libc?: string[] }> };
+    expect(manifest.dependencies.sharp).toBe(lock.packages['node_modules/sharp']?.version);
+    expect(lock.packages['node_modules/@img/sharp-linux-arm64']).toMatchObject({ os: ['linux'], cpu: ['arm64'], libc: ['glibc'] });
+  });
+
+  it.each(FUNCTIONS.filter((f) => f !== PROCESSOR))('%s bundles everything: no node_modules installed beside it', (handler) => {
+    const bundling = fnOf(handler).bundlingOptions;
+    expect(bundling.nodeModules).toBeUndefined();
+    expect(bundling.externalModules).toEqual([]);
+  });
 });
 
 describe('the CA secret', () => {
@@ -245,10 +477,14 @@ describe('the CA secret', () => {
 });
 
 describe('the functions', () => {
-  it('are one per distinct handler of ROUTES plus the four workflow tasks, each bundled from functions/<name>.ts', () => {
+  it('are one per distinct handler of ROUTES plus the four workflow tasks and the letter processor, each bundled from functions/<name>.ts', () => {
     expect([...api.functions.keys()].sort()).toEqual([...HANDLERS].sort());
     expect([...revocation.functions.keys()].sort()).toEqual([...TASKS].sort());
-    template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length + TASKS.length);
+    expect(LETTER_PROCESSOR_ENTRY).toBe(`functions/${PROCESSOR}.ts`);
+    // Besides ours, only CDK's handler that writes the intake bucket's notification configuration.
+    const others = Object.entries(resources('AWS::Lambda::Function')).filter(([logicalId]) => !FUNCTIONS.some((f) => id(fnOf(f)) === logicalId));
+    expect(others.map(([logicalId]) => logicalId)).toEqual([expect.stringMatching(/^BucketNotificationsHandler/)]);
+    template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length + TASKS.length + 1 + others.length);
     for (const handler of FUNCTIONS) {
       expect(resources('AWS::Lambda::Function')[id(fnOf(handler))]?.Properties).toMatchObject({
         Handler: 'index.handler',
@@ -257,11 +493,11 @@ describe('the functions', () => {
     }
   });
 
-  it.each(FUNCTIONS.map((name) => [name, TIMEOUTS[name] ?? 10] as const))('%s runs Node 22 on arm64 with 512 MB, %i s, active tracing and source maps', (handler, timeout) => {
+  it.each(FUNCTIONS.map((name) => [name, MEMORY[name] ?? 512, TIMEOUTS[name] ?? 10] as const))('%s runs Node 22 on arm64 with %i MB, %i s, active tracing and source maps', (handler, memory, timeout) => {
     const props = functionProps(handler);
     expect(props.Runtime).toBe('nodejs22.x');
     expect(props.Architectures).toEqual(['arm64']);
-    expect(props.MemorySize).toBe(512);
+    expect(props.MemorySize).toBe(memory);
     expect(props.Timeout).toBe(timeout);
     expect(props.TracingConfig).toEqual({ Mode: 'Active' });
     expect(props.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
@@ -290,6 +526,16 @@ describe('the functions', () => {
     // Ref of a state machine is its ARN.
     if (WORKFLOW_STARTERS.includes(handler)) expect(variables.REVOCATION_STATE_MACHINE_ARN).toEqual(ref(stateMachineId));
     else expect(variables).not.toHaveProperty('REVOCATION_STATE_MACHINE_ARN');
+  });
+
+  it.each(FUNCTIONS)('%s has INTAKE_BUCKET exactly when it is granted the intake bucket, EVIDENCE_BUCKET exactly for the evidence bucket', (handler) => {
+    const variables = functionProps(handler).Environment.Variables;
+    if ([...INTAKE_UPLOADERS, ...INTAKE_PROCESSORS].includes(handler)) expect(variables.INTAKE_BUCKET).toEqual(ref(intakeId));
+    else expect(variables).not.toHaveProperty('INTAKE_BUCKET');
+    if ([...EVIDENCE_WRITERS, ...EVIDENCE_READERS].includes(handler)) expect(variables.EVIDENCE_BUCKET).toEqual(ref(evidenceId));
+    else expect(variables).not.toHaveProperty('EVIDENCE_BUCKET');
+    // S3_ENDPOINT is the local runtime's (s3rver); in AWS the SDK's default endpoint is used.
+    expect(variables).not.toHaveProperty('S3_ENDPOINT');
   });
 });
 
@@ -404,6 +650,65 @@ describe('least privilege', () => {
       .flatMap(({ Properties }) => Properties.Roles as unknown[]);
     expect(logDeliveryRoles).toEqual([ref(stateMachineRoleId)]);
     expect(statementsOfRole(stateMachineRoleId).flatMap(actions).filter((a) => a.startsWith('logs:')).sort()).toEqual([...VENDED_LOG_ACTIONS].sort());
+  });
+
+  it.each(FUNCTIONS)('%s holds exactly its S3 actions, each on its own prefix (uploads/* of intake, evidence/* of evidence)', (handler) => {
+    const expected = [
+      ...(INTAKE_UPLOADERS.includes(handler) ? [grant('s3:PutObject', objectsOf(intakeId, 'uploads/'))] : []),
+      ...(INTAKE_PROCESSORS.includes(handler)
+        ? [
+            grant('s3:GetObject', objectsOf(intakeId, 'uploads/')),
+            grant('s3:DeleteObject', objectsOf(intakeId, 'uploads/')),
+            // So that an upload already gone is a 404, not a 403, for a repeated event.
+            grant('s3:ListBucket', arnOf(intakeId)),
+          ]
+        : []),
+      ...(EVIDENCE_WRITERS.includes(handler) ? [grant('s3:PutObject', objectsOf(evidenceId, 'evidence/'))] : []),
+      ...(EVIDENCE_READERS.includes(handler) ? [grant('s3:GetObject', objectsOf(evidenceId, 'evidence/'))] : []),
+    ];
+    expect(s3Grants(roleStatements(handler))).toEqual(expected.sort());
+  });
+
+  it('lets letter-upload only put under uploads/: no read, list or delete on any bucket', () => {
+    const granted = roleStatements('letter-upload').flatMap(actions).filter((a) => a.startsWith('s3:'));
+    expect(granted).toEqual(['s3:PutObject']);
+  });
+
+  it('lets get-review only get evidence/ objects, and touch nothing of the intake bucket', () => {
+    expect(s3Grants(roleStatements('get-review'))).toEqual([grant('s3:GetObject', objectsOf(evidenceId, 'evidence/'))]);
+    expect(JSON.stringify(roleStatements('get-review'))).not.toContain(intakeId);
+    expect(keyStatementsFor('get-review', intakeKeyId)).toEqual([]);
+  });
+
+  it('lets no role delete, overwrite-protect, unlock or reconfigure evidence, and grants no "s3:*"', () => {
+    const statements = allIdentityStatements();
+    expect(statements.flatMap(actions).filter((a) => /^s3:\*|^\*$/.test(a))).toEqual([]);
+    const onEvidence = statements.filter((s) => JSON.stringify(s.Resource ?? null).includes(evidenceId));
+    expect(onEvidence.flatMap(actions).filter((a) => a.startsWith('s3:') && a !== 's3:PutObject' && a !== 's3:GetObject')).toEqual([]);
+    // Not on any resource either: these could shorten the lock, remove versions or change the bucket.
+    const forbidden = /^s3:(DeleteObject(Version)?|BypassGovernanceRetention|PutObjectRetention|PutObjectLegalHold|PutBucketObjectLockConfiguration|PutBucketPolicy|PutLifecycleConfiguration|PutBucketVersioning|DeleteBucket.*)$/;
+    const holders = statements.filter((s) => actions(s).some((a) => forbidden.test(a)));
+    expect(holders.flatMap((s) => [s.Resource].flat())).toEqual([objectsOf(intakeId, 'uploads/')]);
+    expect(holders.flatMap(actions).filter((a) => forbidden.test(a))).toEqual(['s3:DeleteObject']);
+  });
+
+  it('gives S3 notification configuration rights only to CDK\'s notifications handler, on the intake bucket only', () => {
+    const statements = allIdentityStatements().filter((s) => actions(s).some((a) => a.startsWith('s3:') && !['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'].includes(a)));
+    expect(statements).toEqual([{ Effect: 'Allow', Action: 's3:PutBucketNotification', Resource: arnOf(intakeId) }]);
+  });
+
+  it.each([
+    ['intake', () => intakeKeyId, [['letter-upload', 'kms:GenerateDataKey'], [PROCESSOR, 'kms:Decrypt']]],
+    ['evidence', () => evidenceKeyId, [[PROCESSOR, 'kms:GenerateDataKey'], ['get-review', 'kms:Decrypt']]],
+  ] as const)('the %s key lets exactly its users encrypt or decrypt, and only through S3', (_name, keyIdOf, users) => {
+    const keyId = keyIdOf();
+    const nonRoot = keyPolicy(keyId).filter((s) => !JSON.stringify(s.Principal).includes(':root'));
+    const viaS3 = { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } };
+    const expected = users.map(([user, action]) => ({ Effect: 'Allow', Action: action, Principal: { AWS: arnOf(id(fnOf(user).role!)) }, Resource: '*', Condition: viaS3 }));
+    const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+    expect([...nonRoot].sort(byJson)).toEqual([...expected].sort(byJson));
+    // Nor in any identity policy.
+    for (const handler of FUNCTIONS) expect(JSON.stringify(roleStatements(handler))).not.toContain(keyId);
   });
 
   it('allows wildcard KMS actions in key policies only to the account root (the default key admin)', () => {
