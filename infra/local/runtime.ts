@@ -91,6 +91,8 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
 
     const resumed = await resumeRevocations();
     if (resumed > 0) options.log(`resumed ${resumed} revocation request(s) still in flight`);
+    const reconciled = await reconcileLetters();
+    if (reconciled > 0) options.log(`processed ${reconciled} letter upload(s) that arrived while stopped`);
 
     const server = createGateway({ tokens, dnsZone: sharedDnsZone });
     await listen(server, options.port);
@@ -117,6 +119,14 @@ async function resumeRevocations(): Promise<number> {
   const active = await deps.revocations.active();
   for (const revocation of active) await startWorkflow(deps, revocation);
   return active.length;
+}
+
+/** Uploads made while the runtime was down raised no event here: decide them now. */
+async function reconcileLetters(): Promise<number> {
+  const { reconcileUploads } = await import('../../lib/app/letters.js');
+  const { letterDeps } = await import('../../lib/root.js');
+  const counts = await reconcileUploads(letterDeps(), 0);
+  return counts.accepted + counts.rejected + counts.ignored;
 }
 
 /** Seeds through the same use case the operator route calls, so demo data obeys every rule. */

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { LetterStore, PresignedPost } from '../app/ports.js';
@@ -73,6 +73,15 @@ export class S3LetterStore implements LetterStore {
 
   async deleteUpload(key: string): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.intake(), Key: key }));
+  }
+
+  async *listUploads(before: Date): AsyncIterable<string> {
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.intake(), Prefix: 'uploads/', ContinuationToken: token }));
+      for (const object of page.Contents ?? []) if (object.Key && object.LastModified && object.LastModified < before) yield object.Key;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   async putEvidence(key: string, bytes: Uint8Array, contentType: string): Promise<boolean> {

@@ -190,3 +190,14 @@ export async function letterLinks(deps: Pick<LetterDeps, 'letters'>, r: Revocati
   ]);
   return { letterUrl, thumbnailUrl };
 }
+
+/**
+ * Processes uploads that no event reported (a lost notification, a runtime that was down):
+ * anything under `uploads/` older than `graceSeconds` goes through the same decision.
+ */
+export async function reconcileUploads(deps: LetterDeps, graceSeconds = 300): Promise<Record<UploadOutcome, number>> {
+  const counts: Record<UploadOutcome, number> = { accepted: 0, rejected: 0, ignored: 0 };
+  const before = new Date(Date.now() - graceSeconds * 1000);
+  for await (const key of deps.letters.listUploads(before)) counts[await processUpload(deps, key)]++;
+  return counts;
+}

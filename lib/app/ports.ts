@@ -186,6 +186,8 @@ export interface LetterStore {
   /** The upload's bytes, or undefined when it is gone; never more than `maxBytes` are read. */
   readUpload(key: string, maxBytes: number): Promise<Uint8Array | undefined>;
   deleteUpload(key: string): Promise<void>;
+  /** Keys under `uploads/` last modified before `before`, page by page. */
+  listUploads(before: Date): AsyncIterable<string>;
   /** Writes evidence once (`If-None-Match: *`): `false` when the key already holds an object. */
   putEvidence(key: string, bytes: Uint8Array, contentType: string): Promise<boolean>;
   /** A short-lived GET of evidence, served as `contentType` and as an attachment. */

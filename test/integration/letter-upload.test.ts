@@ -7,7 +7,7 @@ import { DynamoCertificateStore } from '../../lib/adapters/dynamo-certificate-st
 import { DynamoRevocationStore } from '../../lib/adapters/dynamo-revocation-store.js';
 import { PdfLetterTemplate } from '../../lib/adapters/pdf-letter-template.js';
 import { S3LetterStore } from '../../lib/adapters/s3-letter-store.js';
-import { issueUploadSlot, processUpload, type LetterDeps } from '../../lib/app/letters.js';
+import { issueUploadSlot, processUpload, reconcileUploads, type LetterDeps } from '../../lib/app/letters.js';
 import type { Caller } from '../../lib/app/model.js';
 import type { Workflows } from '../../lib/app/ports.js';
 import { registerCertificate } from '../../lib/app/certificates.js';
@@ -194,5 +194,20 @@ describe('letter uploads through presigned POST to s3rver', () => {
     expect(await processUpload(deps, old.fields.key!)).toBe('ignored');
     expect(await deps.letters.headUpload(old.fields.key!)).toBeUndefined();
     expect((await deps.revocations.get(id))!.letter!.status).toBe('awaiting');
+  });
+
+  it('reconciles an upload that no event reported, and leaves recent ones to their events', async () => {
+    const id = await letterRequest('application');
+    const slot = await issueUploadSlot(deps, caller, id);
+    const form = new FormData();
+    for (const [name, value] of Object.entries(slot.fields)) form.append(name, value);
+    form.append('file', new Blob([await files.pdfLetter()]), 'unreported.pdf');
+    await fetch(slot.url, { method: 'POST', body: form });
+    expect((await reconcileUploads(deps, 3600)).accepted).toBe(0);
+    expect((await deps.revocations.get(id))!.letter!.status).toBe('awaiting');
+    const counts = await reconcileUploads(deps, 0);
+    expect(counts.accepted).toBe(1);
+    expect((await deps.revocations.get(id))!.letter!.status).toBe('accepted');
+    expect((await reconcileUploads(deps, 0)).accepted).toBe(0);
   });
 });
