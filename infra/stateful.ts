@@ -59,14 +59,7 @@ export class Stateful extends Construct {
     // origin, and only it, send the form and read the reply.
     const lettersKey = new Key(this, 'LettersKey', { description: 'certrevoke letters intake', enableKeyRotation: true });
     this.letterIntake = new Bucket(this, 'LetterIntake', {
-      encryption: BucketEncryption.KMS,
-      encryptionKey: lettersKey,
-      bucketKeyEnabled: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
+      ...secureBucket(lettersKey),
       cors: [
         {
           allowedOrigins: [props.consoleOrigin],
@@ -93,14 +86,7 @@ export class Stateful extends Construct {
     // could shorten it), and the processor writes with If-None-Match so nothing is overwritten.
     const evidenceKey = new Key(this, 'EvidenceKey', { description: 'certrevoke letters evidence', enableKeyRotation: true });
     this.letterEvidence = new Bucket(this, 'LetterEvidence', {
-      encryption: BucketEncryption.KMS,
-      encryptionKey: evidenceKey,
-      bucketKeyEnabled: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
+      ...secureBucket(evidenceKey),
       objectLockEnabled: true,
       objectLockDefaultRetention: ObjectLockRetention.governance(props.evidenceRetention),
       removalPolicy: RemovalPolicy.RETAIN,
@@ -116,4 +102,18 @@ export class Stateful extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }
+}
+
+/** The baseline of every bucket here: its own KMS key, private, TLS 1.2+ only, versioned. */
+function secureBucket(encryptionKey: Key) {
+  return {
+    encryption: BucketEncryption.KMS,
+    encryptionKey,
+    bucketKeyEnabled: true,
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    versioned: true,
+  };
 }
