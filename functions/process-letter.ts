@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processUpload } from '../lib/app/letters.js';
 import { logger } from '../lib/http/logger.js';
-import { letterDeps } from '../lib/root.js';
+import { letterProcessingDeps } from '../lib/root.js';
 
 /**
  * S3 ObjectCreated → SQS → here. Each message is handled on its own: a failure is returned as a
@@ -16,7 +16,7 @@ export async function processLetters(event: SQSEvent): Promise<SQSBatchResponse>
       for (const record of notification.Records ?? []) {
         const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
         if (!key.startsWith('uploads/')) continue;
-        const outcome = await processUpload(letterDeps(), key);
+        const outcome = await processUpload(letterProcessingDeps(), key);
         logger.info('letter upload processed', { key, outcome });
       }
     } catch (error) {

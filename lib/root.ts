@@ -19,7 +19,7 @@ import { logger } from './http/logger.js';
 import { ContentLetterInspector } from './adapters/content-letter-inspector.js';
 import { PdfLetterTemplate } from './adapters/pdf-letter-template.js';
 import { S3LetterStore } from './adapters/s3-letter-store.js';
-import type { LetterDeps } from './app/letters.js';
+import type { LetterDeps, ProcessingDeps } from './app/letters.js';
 import { readCaConfig, readClock, readLetterConfig, readTableConfig, readValidationConfig, readWorkflowConfig } from './config.js';
 
 /**
@@ -129,9 +129,6 @@ export const letterDeps = /* @__PURE__ */ once(
     get letters() {
       return letterStore();
     },
-    get inspector() {
-      return letterInspector();
-    },
     get template() {
       return letterTemplateRenderer();
     },
@@ -142,3 +139,6 @@ export const letterDeps = /* @__PURE__ */ once(
     warn,
   }),
 );
+
+// The prototype keeps letterDeps' getters lazy (a spread would build every collaborator now).
+export const letterProcessingDeps = /* @__PURE__ */ once((): ProcessingDeps => Object.assign(Object.create(letterDeps()) as LetterDeps, { inspector: letterInspector() }));

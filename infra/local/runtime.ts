@@ -124,8 +124,8 @@ async function resumeRevocations(): Promise<number> {
 /** Uploads made while the runtime was down raised no event here: decide them now. */
 async function reconcileLetters(): Promise<number> {
   const { reconcileUploads } = await import('../../lib/app/letters.js');
-  const { letterDeps } = await import('../../lib/root.js');
-  const counts = await reconcileUploads(letterDeps(), 0);
+  const { letterProcessingDeps } = await import('../../lib/root.js');
+  const counts = await reconcileUploads(letterProcessingDeps(), 0);
   return counts.accepted + counts.rejected + counts.ignored;
 }
 

@@ -14,7 +14,6 @@ export interface LetterDeps {
   certificates: CertificateStore;
   revocations: RevocationStore;
   letters: LetterStore;
-  inspector: LetterInspector;
   template: LetterTemplateRenderer;
   workflows: Workflows;
   clock: Clock;
@@ -70,6 +69,9 @@ export async function issueUploadSlot(deps: LetterDeps, caller: Caller, revocati
 
 export type UploadOutcome = 'accepted' | 'rejected' | 'ignored';
 
+/** The processor alone decodes letters: only its bundle carries sharp and its native binary. */
+export type ProcessingDeps = LetterDeps & { inspector: LetterInspector };
+
 /**
  * Decides an uploaded letter from its bytes (S3 ObjectCreated). Safe to run twice, late or out
  * of order: only the current slot of a request still waiting for a letter counts, and the first
@@ -80,7 +82,7 @@ export type UploadOutcome = 'accepted' | 'rejected' | 'ignored';
  * 3. Accepted: the bytes become write-once evidence with a thumbnail, the request records the
  *    letter and moves to review, and the waiting workflow task is completed.
  */
-export async function processUpload(deps: LetterDeps, key: string): Promise<UploadOutcome> {
+export async function processUpload(deps: ProcessingDeps, key: string): Promise<UploadOutcome> {
   const [prefix, account, revocationId, slotId, ...rest] = key.split('/');
   const r = prefix === 'uploads' && rest.length === 0 && revocationId ? await deps.revocations.get(revocationId) : undefined;
   const letter = r?.letter;
@@ -195,7 +197,7 @@ export async function letterLinks(deps: Pick<LetterDeps, 'letters'>, r: Revocati
  * Processes uploads that no event reported (a lost notification, a runtime that was down):
  * anything under `uploads/` older than `graceSeconds` goes through the same decision.
  */
-export async function reconcileUploads(deps: LetterDeps, graceSeconds = 300): Promise<Record<UploadOutcome, number>> {
+export async function reconcileUploads(deps: ProcessingDeps, graceSeconds = 300): Promise<Record<UploadOutcome, number>> {
   const counts: Record<UploadOutcome, number> = { accepted: 0, rejected: 0, ignored: 0 };
   const before = new Date(Date.now() - graceSeconds * 1000);
   for await (const key of deps.letters.listUploads(before)) counts[await processUpload(deps, key)]++;

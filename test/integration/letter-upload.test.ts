@@ -7,7 +7,7 @@ import { DynamoCertificateStore } from '../../lib/adapters/dynamo-certificate-st
 import { DynamoRevocationStore } from '../../lib/adapters/dynamo-revocation-store.js';
 import { PdfLetterTemplate } from '../../lib/adapters/pdf-letter-template.js';
 import { S3LetterStore } from '../../lib/adapters/s3-letter-store.js';
-import { issueUploadSlot, processUpload, reconcileUploads, type LetterDeps } from '../../lib/app/letters.js';
+import { issueUploadSlot, processUpload, reconcileUploads, type ProcessingDeps } from '../../lib/app/letters.js';
 import type { Caller } from '../../lib/app/model.js';
 import type { Workflows } from '../../lib/app/ports.js';
 import { registerCertificate } from '../../lib/app/certificates.js';
@@ -23,7 +23,7 @@ import { createTestTable } from '../support/dynamo.js';
  * against DynamoDB Local, the real inspector (sharp, pdf-lib in a worker) and evidence in S3.
  * Step Functions is the one stand-in: a fake implementing the Workflows port records callbacks.
  */
-let deps: LetterDeps;
+let deps: ProcessingDeps;
 let s3: Awaited<ReturnType<typeof startS3>>;
 let s3Dir: string;
 const events: string[] = [];
