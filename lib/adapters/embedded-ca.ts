@@ -10,6 +10,7 @@ import type {
   RevocationAuthority,
 } from '../app/ports.js';
 import type { CrlStore, StoredCrl } from './crl-store.js';
+import { loadX509, type X509Module } from './x509-module.js';
 
 /** The CA's certificate and private key, both PEM: what a {@link CaKeyStore} keeps. */
 export interface CaMaterial {
@@ -44,7 +45,6 @@ export function parseCaMaterial(json: string): CaMaterial | undefined {
   return { certificatePem, privateKeyPkcs8Pem };
 }
 
-type X509Module = typeof X509;
 type CryptoKey = webcrypto.CryptoKey;
 
 const CA_SUBJECT = 'CN=certrevoke Local CA, O=certrevoke';
@@ -77,48 +77,6 @@ const CRL_REASONS: ReadonlySet<string> = new Set<CrlEntry['reasonCode']>([
   'superseded',
   'cessationOfOperation',
 ]);
-
-let x509Module: Promise<X509Module> | undefined;
-
-/**
- * Loads @peculiar/x509 on first use: its import costs ~300 ms of cold start, which processes that
- * never sign should not pay. Since 2.x it pulls in tsyringe, which throws at import unless a
- * Reflect metadata polyfill is installed; the library only needs three functions of it, so a
- * minimal one is installed here instead of adding the reflect-metadata dependency.
- */
-function loadX509(): Promise<X509Module> {
-  x509Module ??= (async () => {
-    installReflectMetadata();
-    const x509 = await import('@peculiar/x509');
-    // Node's webcrypto is the WebCrypto API; its typings differ from the DOM ones x509 names.
-    x509.cryptoProvider.set(webcrypto as unknown as Parameters<X509Module['cryptoProvider']['set']>[0]);
-    return x509;
-  })().catch((error: unknown) => {
-    x509Module = undefined;
-    throw error;
-  });
-  return x509Module;
-}
-
-/** The subset of the Reflect Metadata API that tsyringe calls; leaves a real polyfill alone. */
-function installReflectMetadata(): void {
-  const reflect = Reflect as unknown as Record<string, unknown>;
-  if (typeof reflect.getMetadata === 'function') return;
-  const store = new WeakMap<object, Map<unknown, unknown>>();
-  reflect.defineMetadata = (key: unknown, value: unknown, target: object) => {
-    const own = store.get(target) ?? new Map<unknown, unknown>();
-    own.set(key, value);
-    store.set(target, own);
-  };
-  reflect.getOwnMetadata = (key: unknown, target: object) => store.get(target)?.get(key);
-  reflect.getMetadata = (key: unknown, target: object) => {
-    for (let t: object | null = target; t !== null; t = Object.getPrototypeOf(t) as object | null) {
-      const own = store.get(t);
-      if (own?.has(key)) return own.get(key);
-    }
-    return undefined;
-  };
-}
 
 interface LoadedCa {
   x509: X509Module;

@@ -193,3 +193,15 @@ export interface LetterStore {
   /** A short-lived GET of evidence, served as `contentType` and as an attachment. */
   presignEvidence(key: string, options: { contentType: string; filename: string; expiresSeconds: number }): Promise<string>;
 }
+
+export type KeyAlgorithm = 'RSA' | 'ECC' | 'SM2';
+export interface GeneratedKey { csrPem: string; privateKeyPem: string /* PKCS#8 PEM, encrypted with keyPassword when given (PBES2/AES-256-CBC) */; publicKeySha256: string }
+export type CsrCheck = { ok: true; publicKeySha256: string; keyDescription: string } | { ok: false; reason: string };
+export interface CsrToolkit {
+  /** A key pair and a CSR for `domain` (CN and SAN); RSA 2048/4096, ECC 256/384 (P-256/P-384), SM2. */
+  generate(input: { domain: string; algorithm: KeyAlgorithm; keySize?: number; keyPassword?: string }): Promise<GeneratedKey>;
+  /** A pasted PEM PKCS#10: signature verifies, CN or a SAN equals `domain` (case-insensitive; a wildcard domain must match exactly), key RSA ≥ 2048, EC P-256/P-384, or SM2. */
+  check(csrPem: string, domain: string): Promise<CsrCheck>;
+}
+/** Envelope encryption of generated private keys (KMS data keys in AWS, a local key file on one machine). */
+export interface KeyVault { seal(plaintext: Uint8Array, context: Record<string, string>): Promise<string>; open(sealed: string, context: Record<string, string>): Promise<Uint8Array>; }
