@@ -1,12 +1,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, webcrypto, type KeyObject } from 'node:crypto';
-import type * as AsnCsr from '@peculiar/asn1-csr';
-import type * as AsnSchema from '@peculiar/asn1-schema';
-import type * as AsnX509 from '@peculiar/asn1-x509';
 import type * as X509 from '@peculiar/x509';
 import type { CsrCheck, CsrToolkit, GeneratedKey, KeyAlgorithm } from '../app/ports.js';
 import { csrPublicKeySha256 } from './embedded-ca.js';
-import { SM2_DEFAULT_ID, SM2_WITH_SM3_OID, verifySm2 } from './sm2.js';
-import { loadX509, type X509Module } from './x509-module.js';
+import { SM2_WITH_SM3_OID, sm2PublicKeyPoint, verifySm2, verifySm2Csr } from './sm2.js';
+import { loadAsn1, loadX509, type X509Module } from './x509-module.js';
 
 /** RULES/issue 5: a key password protects the downloadable key, so it must not be trivial. */
 const MIN_KEY_PASSWORD = 8;
@@ -17,8 +14,6 @@ const SUBJECT_ALT_NAME_OID = '2.5.29.17';
 const COMMON_NAME_OID = '2.5.4.3';
 /** PKCS#9 extensionRequest: the CSR attribute that carries the requested extensions. */
 const EXTENSION_REQUEST_OID = '1.2.840.113549.1.9.14';
-/** DER of the OBJECT IDENTIFIER {@link SM2_CURVE_OID}: the parameters of an SM2 id-ecPublicKey. */
-const SM2_CURVE_PARAMETERS = Buffer.from('06082a811ccf5501822d', 'hex');
 /** Key sizes offered per algorithm; the first is the default. */
 const KEY_SIZES: Record<KeyAlgorithm, readonly number[]> = { RSA: [2048, 4096], ECC: [256, 384], SM2: [256] };
 const EC_CURVES: Record<number, { namedCurve: string; hash: string }> = {
@@ -30,13 +25,10 @@ const ACCEPTED_CURVES: Record<string, string> = { prime256v1: 'ECC P-256', secp3
 const NOT_A_CSR = 'The CSR is not a PEM-encoded PKCS#10 certificate request.';
 const BAD_SIGNATURE = 'The CSR signature does not verify with its public key.';
 
-interface Asn1 {
-  schema: typeof AsnSchema;
-  csr: typeof AsnCsr;
-  x509: typeof AsnX509;
+interface SubjectKey {
+  kind: 'rsa' | 'ec' | 'sm2';
+  description: string;
 }
-
-type SubjectKey = { kind: 'rsa' | 'ec'; description: string } | { kind: 'sm2'; description: string; point: Uint8Array };
 
 /**
  * Makes key pairs and CSRs for the `generate` reissue mode and checks pasted CSRs for `paste`.
@@ -86,10 +78,9 @@ export class X509CsrToolkit implements CsrToolkit {
     } catch {
       return { ok: false, reason: NOT_A_CSR };
     }
-    const asn1 = await loadAsn1();
-    const key = describeKey(asn1, new Uint8Array(csr.publicKey.rawData));
+    const key = await describeKey(new Uint8Array(csr.publicKey.rawData));
     if ('reason' in key) return { ok: false, reason: key.reason };
-    if (!(await signatureVerifies(asn1, csr, der, key))) return { ok: false, reason: BAD_SIGNATURE };
+    if (!(await signatureVerifies(csr, der, key))) return { ok: false, reason: BAD_SIGNATURE };
     const wanted = normalizeDomain(domain);
     const names = requestedNames(x509, csr);
     // Plain equality, so a wildcard matches only the same wildcard, never a name under it.
@@ -129,7 +120,7 @@ async function createWebCryptoCsr(
 
 /**
  * An SM2 key and a CSR signed SM2-with-SM3. The signature uses OpenSSL's convention (an empty
- * distinguishing identifier), which `openssl req -verify` 3.0 expects; {@link signatureVerifies}
+ * distinguishing identifier), which `openssl req -verify` 3.0 expects; {@link verifySm2Csr}
  * also accepts the GM/T default identifier other tools use.
  */
 async function createSm2Csr(domain: string): Promise<{ csrDer: ArrayBuffer; privateKey: KeyObject }> {
@@ -184,12 +175,8 @@ async function createSm2Csr(domain: string): Promise<{ csrDer: ArrayBuffer; priv
 }
 
 /** The policy of issue 5: RSA ≥ 2048 bits, EC P-256 or P-384, or SM2. */
-function describeKey(asn1: Asn1, spkiDer: Uint8Array): SubjectKey | { reason: string } {
-  const spki = asn1.schema.AsnConvert.parse(spkiDer, asn1.x509.SubjectPublicKeyInfo);
-  const parameters = spki.algorithm.parameters;
-  if (parameters !== undefined && parameters !== null && Buffer.from(parameters).equals(SM2_CURVE_PARAMETERS)) {
-    return { kind: 'sm2', description: 'SM2', point: new Uint8Array(spki.subjectPublicKey) };
-  }
+async function describeKey(spkiDer: Uint8Array): Promise<SubjectKey | { reason: string }> {
+  if ((await sm2PublicKeyPoint(spkiDer)) !== undefined) return { kind: 'sm2', description: 'SM2' };
   let key: KeyObject;
   try {
     key = createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
@@ -217,22 +204,10 @@ function describeKey(asn1: Asn1, spkiDer: Uint8Array): SubjectKey | { reason: st
 }
 
 /** Proof of possession: the request's signature verifies with the key it carries. */
-async function signatureVerifies(
-  asn1: Asn1,
-  csr: X509.Pkcs10CertificateRequest,
-  der: Uint8Array,
-  key: SubjectKey,
-): Promise<boolean> {
+async function signatureVerifies(csr: X509.Pkcs10CertificateRequest, der: Uint8Array, key: SubjectKey): Promise<boolean> {
+  if (key.kind === 'sm2') return verifySm2Csr(der);
   try {
-    if (key.kind !== 'sm2') return await csr.verify();
-    const request = asn1.schema.AsnConvert.parse(der, asn1.csr.CertificationRequest);
-    const tbs = request.certificationRequestInfoRaw;
-    if (request.signatureAlgorithm.algorithm !== SM2_WITH_SM3_OID || tbs === undefined) return false;
-    const signature = new Uint8Array(request.signature);
-    const message = new Uint8Array(tbs);
-    return (
-      verifySm2(message, key.point, signature, SM2_DEFAULT_ID) || verifySm2(message, key.point, signature, new Uint8Array(0))
-    );
+    return await csr.verify();
   } catch {
     return false;
   }
@@ -264,22 +239,4 @@ function normalizeDomain(domain: string): string {
 function pemOf(x509: X509Module, der: ArrayBuffer, label: string): string {
   const pem = x509.PemConverter.encode(der, label);
   return pem.endsWith('\n') ? pem : `${pem}\n`;
-}
-
-let asn1Modules: Promise<Asn1> | undefined;
-
-/** The ASN.1 schemas @peculiar/x509 is built on; loaded on first use, like it (see {@link loadX509}). */
-function loadAsn1(): Promise<Asn1> {
-  asn1Modules ??= (async () => {
-    const [schema, csr, x509] = await Promise.all([
-      import('@peculiar/asn1-schema'),
-      import('@peculiar/asn1-csr'),
-      import('@peculiar/asn1-x509'),
-    ]);
-    return { schema, csr, x509 };
-  })().catch((error: unknown) => {
-    asn1Modules = undefined;
-    throw error;
-  });
-  return asn1Modules;
 }

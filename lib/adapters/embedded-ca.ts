@@ -10,6 +10,7 @@ import type {
   RevocationAuthority,
 } from '../app/ports.js';
 import type { CrlStore, StoredCrl } from './crl-store.js';
+import { sm2PublicKeyPoint, verifySm2Csr } from './sm2.js';
 import { loadX509, type X509Module } from './x509-module.js';
 
 /** The CA's certificate and private key, both PEM: what a {@link CaKeyStore} keeps. */
@@ -101,7 +102,8 @@ export interface EmbeddedCaOptions {
 /**
  * A certificate authority inside the process: an ECDSA P-256 root kept in a {@link CaKeyStore},
  * created on first use when the store is empty, signing leaf certificates for validated domains
- * and, given a {@link CrlStore}, recording revocations and signing the CRL that lists them.
+ * (for an RSA, EC or SM2 key: the leaf carries the CSR's SubjectPublicKeyInfo as it is, and the
+ * CA signs it with its own ECDSA key whatever the subject key) and, given a {@link CrlStore}, recording revocations and signing the CRL that lists them.
  */
 export class EmbeddedCa implements CertificateAuthority, RevocationAuthority {
   private ca: Promise<LoadedCa> | undefined;
@@ -125,7 +127,7 @@ export class EmbeddedCa implements CertificateAuthority, RevocationAuthority {
     const ca = await this.loadCa();
     const { x509 } = ca;
     const csr = request.csrPem === undefined ? await createCsr(x509, names) : await verifiedCsr(x509, request.csrPem);
-    const subjectKey = describeSubjectKey(csr.publicKey.rawData);
+    const subjectKey = await describeSubjectKey(csr.publicKey.rawData);
     const serialHex = randomSerialHex();
     const commonName = names[0]!;
     const hasCommonName = commonName.length <= MAX_COMMON_NAME;
@@ -140,6 +142,7 @@ export class EmbeddedCa implements CertificateAuthority, RevocationAuthority {
       signingAlgorithm: ca.signingAlgorithm,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
+        // keyEncipherment is RSA key transport; EC and SM2 keys only sign (ECDHE/ECC key exchange).
         new x509.KeyUsagesExtension(
           subjectKey === 'rsa'
             ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
@@ -405,12 +408,15 @@ function parseCsr(x509: X509Module, csrPem: string): X509.Pkcs10CertificateReque
   }
 }
 
-/** The subscriber's CSR, once its signature proves possession of the key it carries. */
+/**
+ * The subscriber's CSR, once its signature proves possession of the key it carries. An SM2 request,
+ * which @peculiar/x509 cannot verify, is checked as the CSR toolkit checks it ({@link verifySm2Csr}).
+ */
 async function verifiedCsr(x509: X509Module, csrPem: string): Promise<X509.Pkcs10CertificateRequest> {
   const csr = parseCsr(x509, csrPem);
   let valid: boolean;
   try {
-    valid = await csr.verify();
+    valid = (await isSm2Key(csr.publicKey.rawData)) ? await verifySm2Csr(new Uint8Array(csr.rawData)) : await csr.verify();
   } catch {
     valid = false;
   }
@@ -418,14 +424,22 @@ async function verifiedCsr(x509: X509Module, csrPem: string): Promise<X509.Pkcs1
   return csr;
 }
 
-/** Accepts the keys browsers trust for TLS; tells RSA apart because it also gets keyEncipherment. */
-function describeSubjectKey(spki: ArrayBuffer): 'ec' | 'rsa' {
+async function isSm2Key(spki: ArrayBuffer): Promise<boolean> {
+  return (await sm2PublicKeyPoint(new Uint8Array(spki))) !== undefined;
+}
+
+/**
+ * Accepts the keys browsers trust for TLS, and SM2 (issue 5); tells RSA apart because it also gets
+ * keyEncipherment.
+ */
+async function describeSubjectKey(spki: ArrayBuffer): Promise<'ec' | 'rsa' | 'sm2'> {
+  if (await isSm2Key(spki)) return 'sm2';
   const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   if (key.asymmetricKeyType === 'ec' && CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''] !== undefined) return 'ec';
   if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= MIN_RSA_BITS) return 'rsa';
   throw new InvalidRequestError(
     'CSR_INVALID',
-    `The CSR key must be ECDSA P-256 or P-384, or RSA of at least ${MIN_RSA_BITS} bits.`,
+    `The CSR key must be ECDSA P-256 or P-384, SM2, or RSA of at least ${MIN_RSA_BITS} bits.`,
   );
 }
 

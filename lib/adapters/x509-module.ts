@@ -1,9 +1,20 @@
 import { webcrypto } from 'node:crypto';
+import type * as AsnCsr from '@peculiar/asn1-csr';
+import type * as AsnSchema from '@peculiar/asn1-schema';
+import type * as AsnX509 from '@peculiar/asn1-x509';
 import type * as X509 from '@peculiar/x509';
 
 export type X509Module = typeof X509;
 
+/** The ASN.1 schemas @peculiar/x509 is built on, for what it cannot do itself (SM2). */
+export interface Asn1Modules {
+  schema: typeof AsnSchema;
+  csr: typeof AsnCsr;
+  x509: typeof AsnX509;
+}
+
 let x509Module: Promise<X509Module> | undefined;
+let asn1Modules: Promise<Asn1Modules> | undefined;
 
 /**
  * Loads @peculiar/x509 on first use: its import costs ~300 ms of cold start, which processes that
@@ -23,6 +34,22 @@ export function loadX509(): Promise<X509Module> {
     throw error;
   });
   return x509Module;
+}
+
+/** The ASN.1 schemas; loaded on first use, like @peculiar/x509 (see {@link loadX509}). */
+export function loadAsn1(): Promise<Asn1Modules> {
+  asn1Modules ??= (async () => {
+    const [schema, csr, x509] = await Promise.all([
+      import('@peculiar/asn1-schema'),
+      import('@peculiar/asn1-csr'),
+      import('@peculiar/asn1-x509'),
+    ]);
+    return { schema, csr, x509 };
+  })().catch((error: unknown) => {
+    asn1Modules = undefined;
+    throw error;
+  });
+  return asn1Modules;
 }
 
 /** The subset of the Reflect Metadata API that tsyringe calls; leaves a real polyfill alone. */

@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EmbeddedCa } from '../../lib/adapters/embedded-ca.js';
+import { X509CsrToolkit } from '../../lib/adapters/csr-toolkit.js';
+import { EmbeddedCa, csrPublicKeySha256 } from '../../lib/adapters/embedded-ca.js';
 import { FileCaKeyStore } from '../../lib/adapters/file-ca-key-store.js';
 import type { IssueRequest } from '../../lib/app/ports.js';
 
@@ -179,6 +180,39 @@ describe('EmbeddedCa', () => {
     expect(openssl('x509', '-in', leafPath, '-noout', '-ext', 'keyUsage')).toMatch(
       /Key Usage: critical\s+Digital Signature, Key Encipherment/,
     );
+  });
+
+  it('certifies the SM2 key of a CSR the toolkit made, signing the leaf with its own ECDSA key', async () => {
+    const ca = newCa();
+    const generated = await new X509CsrToolkit().generate({ domain: 'sm2.example.com', algorithm: 'SM2' });
+
+    const issued = await ca.issue(request({ domain: 'sm2.example.com', sans: [], csrPem: generated.csrPem }));
+
+    const caPath = await file('ca.pem', await ca.caCertificatePem());
+    const leafPath = await file('leaf.pem', issued.pem);
+    expect(openssl('verify', '-CAfile', caPath, leafPath).trim()).toBe(`${leafPath}: OK`);
+    const keyPath = await file('sm2.key', generated.privateKeyPem);
+    const leafKey = openssl('x509', '-in', leafPath, '-noout', '-pubkey');
+    expect(leafKey).toBe(openssl('pkey', '-in', keyPath, '-pubout'));
+    const text = openssl('x509', '-in', leafPath, '-noout', '-text');
+    expect(text).toMatch(/ASN1 OID: SM2/);
+    expect(text).toMatch(/Signature Algorithm: ecdsa-with-SHA256/);
+    expect(openssl('x509', '-in', leafPath, '-noout', '-ext', 'keyUsage')).toMatch(/Key Usage: critical\s+Digital Signature\n/);
+    expect(issued.publicKeySha256).toBe(await csrPublicKeySha256(generated.csrPem));
+    expect(issued.publicKeySha256).toBe(generated.publicKeySha256);
+    expect(derOf(issued.csrPem)).toEqual(derOf(generated.csrPem));
+  });
+
+  it('refuses an SM2 CSR whose content was altered after signing', async () => {
+    const ca = newCa();
+    const generated = await new X509CsrToolkit().generate({ domain: 'sm2.example.com', algorithm: 'SM2' });
+    const signed = derOf(generated.csrPem);
+    const tampered = Buffer.from(signed);
+    tampered.write('evil', signed.indexOf('sm2.example'), 'latin1');
+
+    await expect(
+      ca.issue(request({ domain: 'evil.example.com', sans: [], csrPem: pemOf(tampered, 'CERTIFICATE REQUEST') })),
+    ).rejects.toMatchObject({ code: 'CSR_INVALID', message: 'The CSR signature does not verify with its public key.' });
   });
 
   it('refuses a CSR whose public key is not the key that signed it', async () => {
