@@ -2,11 +2,11 @@ import { decideReview } from '../lib/app/reviews.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
 import { ROUTES } from '../lib/http/contract.js';
 import { json } from '../lib/http/problem.js';
-import { revocationDeps } from '../lib/root.js';
+import { reviewDeps } from '../lib/root.js';
 
 const route = ROUTES.decideReview;
 
 export async function decide({ caller, params, body }: ApiRequest<typeof route>) {
-  return json(200, { review: await decideReview(revocationDeps(), caller, params.id, body) });
+  return json(200, { review: await decideReview(reviewDeps(), caller, params.id, body) });
 }
 export const handler = apiHandler(route, decide);

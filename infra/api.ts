@@ -4,6 +4,7 @@ import { HttpApi, HttpMethod, HttpNoneAuthorizer, LogGroupLogDestination, type H
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -16,6 +17,7 @@ import {
   ServiceFunction,
   type EvidenceAccess,
   type IntakeAccess,
+  type KeyVaultAccess,
   type SecretAccess,
   type StateMachineAccess,
   type TableAccess,
@@ -29,6 +31,10 @@ interface FunctionAccess {
   caSecret?: SecretAccess;
   /** The revocation workflow's state machine. */
   revocationWorkflow?: StateMachineAccess;
+  /** The reissue workflow's state machine. */
+  reissueWorkflow?: StateMachineAccess;
+  /** The key vault's KMS key: `seal` a generated private key, or `open` it. */
+  keyVault?: KeyVaultAccess;
   /** Completing or failing a workflow task that waits for a callback (any state machine: see bindTaskCallbacks). */
   taskCallbacks?: true;
   /** The letters intake bucket (`uploads/`). */
@@ -64,8 +70,13 @@ const ACCESS = {
   'list-reviews': { table: 'read' },
   // Presigns 5-minute GETs of the accepted letter and its thumbnail.
   'get-review': { table: 'read', evidence: 'read' },
-  // Completes the waiting review task; restarts the workflow when that task no longer waits.
-  'decide-review': { table: 'readWrite', taskCallbacks: true, revocationWorkflow: 'start' },
+  // Completes the waiting review task; restarts the workflow (revocation or reissue) when that task no longer waits.
+  'decide-review': { table: 'readWrite', taskCallbacks: true, revocationWorkflow: 'start', reissueWorkflow: 'start' },
+  // Reads the original's CSR from the table (no CA); seals a generated private key.
+  'submit-reissue': { table: 'readWrite', keyVault: 'seal', reissueWorkflow: 'start' },
+  'get-reissue': { table: 'read' },
+  // Opens the sealed private key once, then destroys it (a write).
+  'reissue-private-key': { table: 'readWrite', keyVault: 'open' },
   // Re-signs and stores the CRL when it is stale.
   'get-crl': { table: 'readWrite', caSecret: 'readWrite' },
 } as const satisfies Record<HandlerName, FunctionAccess>;
@@ -74,6 +85,9 @@ export interface ApiProps {
   table: ITable;
   caSecret: ISecret;
   revocationStateMachine: IStateMachine;
+  reissueStateMachine: IStateMachine;
+  /** The key vault's KMS key, which wraps generated private keys. */
+  keyVaultKey: IKey;
   letterIntake: IBucket;
   letterEvidence: IBucket;
   /** Who signs accepted tokens; when absent a Cognito user pool is created. */
@@ -99,7 +113,9 @@ export class Api extends Construct {
       const access: FunctionAccess = ACCESS[handler];
       if (access.table) fn.bindTable(props.table, access.table);
       if (access.caSecret) fn.bindCaSecret(props.caSecret, access.caSecret);
-      if (access.revocationWorkflow) fn.bindStateMachine(props.revocationStateMachine, access.revocationWorkflow);
+      if (access.revocationWorkflow) fn.bindStateMachine('revocation', props.revocationStateMachine, access.revocationWorkflow);
+      if (access.reissueWorkflow) fn.bindStateMachine('reissue', props.reissueStateMachine, access.reissueWorkflow);
+      if (access.keyVault) fn.bindKeyVault(props.keyVaultKey, access.keyVault);
       if (access.taskCallbacks) fn.bindTaskCallbacks();
       if (access.intake) fn.bindIntake(props.letterIntake, access.intake);
       if (access.evidence) fn.bindEvidence(props.letterEvidence, access.evidence);

@@ -4,6 +4,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Api } from './api.js';
 import type { JwtIssuer } from './constructs/cognito-issuer.js';
 import { LetterProcessing } from './constructs/letter-processing.js';
+import { ReissueWorkflow } from './constructs/reissue-workflow.js';
 import { RevocationWorkflow } from './constructs/revocation-workflow.js';
 import { Stateful } from './stateful.js';
 
@@ -28,17 +29,27 @@ import { Stateful } from './stateful.js';
 export const DEFAULT_CONSOLE_ORIGIN = 'https://console.example.com';
 export const DEFAULT_EVIDENCE_RETENTION_DAYS = 365;
 
-export function buildApp(app: App): { stack: Stack; stateful: Stateful; revocation: RevocationWorkflow; api: Api; letters: LetterProcessing } {
+export function buildApp(app: App): {
+  stack: Stack;
+  stateful: Stateful;
+  revocation: RevocationWorkflow;
+  reissue: ReissueWorkflow;
+  api: Api;
+  letters: LetterProcessing;
+} {
   const stack = new Stack(app, 'Certrevoke', { description: 'certrevoke: certificate lifecycle API' });
   const stateful = new Stateful(stack, 'Stateful', {
     consoleOrigin: consoleOriginFromContext(app),
     evidenceRetention: Duration.days(evidenceRetentionDaysFromContext(app)),
   });
   const revocation = new RevocationWorkflow(stack, 'RevocationWorkflow', { table: stateful.table, caSecret: stateful.caSecret });
+  const reissue = new ReissueWorkflow(stack, 'ReissueWorkflow', { table: stateful.table, caSecret: stateful.caSecret });
   const api = new Api(stack, 'Api', {
     table: stateful.table,
     caSecret: stateful.caSecret,
     revocationStateMachine: revocation.stateMachine,
+    reissueStateMachine: reissue.stateMachine,
+    keyVaultKey: stateful.keyVaultKey,
     letterIntake: stateful.letterIntake,
     letterEvidence: stateful.letterEvidence,
     jwt: jwtIssuerFromContext(app),
@@ -49,7 +60,7 @@ export function buildApp(app: App): { stack: Stack; stateful: Stateful; revocati
     evidence: stateful.letterEvidence,
     revocationStateMachine: revocation.stateMachine,
   });
-  return { stack, stateful, revocation, api, letters };
+  return { stack, stateful, revocation, reissue, api, letters };
 }
 
 function consoleOriginFromContext(app: App): string {

@@ -15,7 +15,7 @@ export interface StatefulProps {
 
 /**
  * What outlives a deployment: the certificate table, the letters intake and evidence buckets
- * and the CA's secret, each with its own customer-managed key. Handed to the stateless side as
+ * and the CA's secret, each with its own customer-managed key, and the key vault's key. Handed to the stateless side as
  * typed props; everything here is retained when the stack is deleted.
  */
 export class Stateful extends Construct {
@@ -23,6 +23,8 @@ export class Stateful extends Construct {
   readonly letterIntake: Bucket;
   readonly letterEvidence: Bucket;
   readonly caSecret: Secret;
+  /** Wraps the data keys that seal generated private keys (KmsKeyVault). */
+  readonly keyVaultKey: Key;
 
   constructor(scope: Construct, id: string, props: StatefulProps) {
     super(scope, id);
@@ -99,6 +101,17 @@ export class Stateful extends Construct {
     this.caSecret = new Secret(this, 'CaSecret', {
       description: 'certrevoke embedded CA: certificate and private key (JSON), written by the CA on first use',
       encryptionKey: caKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // The key vault (KmsKeyVault): generated private keys are sealed with data keys this key
+    // wraps, each bound to its request by the encryption context. Used directly by the functions
+    // granted it (bindKeyVault), through no other service; its policy is the default one, which
+    // leaves access to IAM policies. Losing it loses every sealed key not yet downloaded, hence
+    // RETAIN.
+    this.keyVaultKey = new Key(this, 'KeyVaultKey', {
+      description: 'certrevoke key vault: generated private keys (envelope encryption)',
+      enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

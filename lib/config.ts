@@ -16,6 +16,9 @@ export const ENV = {
   s3Endpoint: 'S3_ENDPOINT',
   intakeBucket: 'INTAKE_BUCKET',
   evidenceBucket: 'EVIDENCE_BUCKET',
+  reissueStateMachineArn: 'REISSUE_STATE_MACHINE_ARN',
+  keyVaultKeyId: 'KEY_VAULT_KEY_ID',
+  keyVaultDir: 'KEY_VAULT_DIR',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +56,7 @@ export function readWorkflowConfig(env: Env) {
     endpoint: env[ENV.sfnEndpoint] || undefined,
     /** Read when a workflow is started: a task that only sends callbacks cannot be given it (a cycle). */
     revocationStateMachineArn: () => required(env, ENV.revocationStateMachineArn),
+    reissueStateMachineArn: () => required(env, ENV.reissueStateMachineArn),
   };
 }
 
@@ -92,4 +96,16 @@ export function readLetterConfig(env: Env) {
     intakeBucket: () => required(env, ENV.intakeBucket),
     evidenceBucket: () => required(env, ENV.evidenceBucket),
   };
+}
+
+/**
+ * Where private keys are sealed: a folder with a local master key (FileKeyVault) locally, a KMS
+ * key (KmsKeyVault, envelope encryption) in AWS. KEY_VAULT_DIR wins when both are set.
+ */
+export function readKeyVaultConfig(env: Env): { kind: 'file'; dir: string } | { kind: 'kms'; keyId: string; region: string } {
+  const dir = env[ENV.keyVaultDir];
+  if (dir) return { kind: 'file', dir };
+  const keyId = env[ENV.keyVaultKeyId];
+  if (!keyId) throw new Error(`Missing environment variable ${ENV.keyVaultKeyId} (or ${ENV.keyVaultDir}).`);
+  return { kind: 'kms', keyId, region: required(env, ENV.region) };
 }

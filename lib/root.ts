@@ -20,7 +20,13 @@ import { ContentLetterInspector } from './adapters/content-letter-inspector.js';
 import { PdfLetterTemplate } from './adapters/pdf-letter-template.js';
 import { S3LetterStore } from './adapters/s3-letter-store.js';
 import type { LetterDeps, ProcessingDeps } from './app/letters.js';
-import { readCaConfig, readClock, readLetterConfig, readTableConfig, readValidationConfig, readWorkflowConfig } from './config.js';
+import { X509CsrToolkit } from './adapters/csr-toolkit.js';
+import { DynamoReissueStore } from './adapters/dynamo-reissue-store.js';
+import { FileKeyVault } from './adapters/file-key-vault.js';
+import { KmsKeyVault } from './adapters/kms-key-vault.js';
+import type { ReissueDeps } from './app/reissues.js';
+import type { ReviewDeps } from './app/reviews.js';
+import { readCaConfig, readClock, readKeyVaultConfig, readLetterConfig, readTableConfig, readValidationConfig, readWorkflowConfig } from './config.js';
 
 /**
  * The composition root: each collaborator is built once per process, on first use, and reused
@@ -60,7 +66,7 @@ export const revocationStore = /* @__PURE__ */ once(() => new DynamoRevocationSt
 
 const workflows = /* @__PURE__ */ once(() => {
   const config = readWorkflowConfig(process.env);
-  return new SfnWorkflows(createSfnClient(config), config.revocationStateMachineArn);
+  return new SfnWorkflows(createSfnClient(config), { revocation: config.revocationStateMachineArn, reissue: config.reissueStateMachineArn });
 });
 
 const warn = (message: string, detail: Record<string, unknown>) => logger.warn(message, detail);
@@ -89,8 +95,18 @@ const noDnsProvider: DnsProvider = {
   deleteTxtRecord: async () => undefined,
 };
 
+const validationConfig = /* @__PURE__ */ once(() => readValidationConfig(process.env));
+const domainProbe = /* @__PURE__ */ once(() => {
+  const validation = validationConfig();
+  return new NetworkDomainProbe({
+    dns: { ...(validation.dnsResolvers ? { servers: validation.dnsResolvers } : {}) },
+    http: { allowAddresses: validation.allowAddresses, ...(validation.httpPort ? { port: validation.httpPort } : {}) },
+  });
+});
+const dnsProvider = (): DnsProvider => (validationConfig().dnsProvider === 'in-memory' ? sharedDnsZone : noDnsProvider);
+
 export const stepDeps = /* @__PURE__ */ once((): StepDeps => {
-  const validation = readValidationConfig(process.env);
+  const validation = validationConfig();
   return {
     get certificates() {
       return certificateStore();
@@ -104,11 +120,8 @@ export const stepDeps = /* @__PURE__ */ once((): StepDeps => {
     get workflows() {
       return workflows();
     },
-    probe: new NetworkDomainProbe({
-      dns: { ...(validation.dnsResolvers ? { servers: validation.dnsResolvers } : {}) },
-      http: { allowAddresses: validation.allowAddresses, ...(validation.httpPort ? { port: validation.httpPort } : {}) },
-    }),
-    dns: validation.dnsProvider === 'in-memory' ? sharedDnsZone : noDnsProvider,
+    probe: domainProbe(),
+    dns: dnsProvider(),
     clock: systemClock,
     validationPollSeconds: validation.pollSeconds,
   };
@@ -142,3 +155,50 @@ export const letterDeps = /* @__PURE__ */ once(
 
 // The prototype keeps letterDeps' getters lazy (a spread would build every collaborator now).
 export const letterProcessingDeps = /* @__PURE__ */ once((): ProcessingDeps => Object.assign(Object.create(letterDeps()) as LetterDeps, { inspector: letterInspector() }));
+
+export const reissueStore = /* @__PURE__ */ once(() => new DynamoReissueStore(documentClient(), tableConfig().tableName));
+
+const keyVault = /* @__PURE__ */ once(() => {
+  const config = readKeyVaultConfig(process.env);
+  return config.kind === 'file' ? new FileKeyVault(config.dir) : new KmsKeyVault({ keyId: config.keyId, region: config.region });
+});
+
+export const reissueDeps = /* @__PURE__ */ once(
+  (): ReissueDeps => ({
+    get certificates() {
+      return certificateStore();
+    },
+    get reissues() {
+      return reissueStore();
+    },
+    get workflows() {
+      return workflows();
+    },
+    get ca() {
+      return certificateAuthority();
+    },
+    get csr() {
+      return new X509CsrToolkit();
+    },
+    get vault() {
+      return keyVault();
+    },
+    get probe() {
+      return domainProbe();
+    },
+    get dns() {
+      return dnsProvider();
+    },
+    clock: systemClock,
+    newId: () => `ris_${randomUUID().replaceAll('-', '')}`,
+    get validationPollSeconds() {
+      return validationConfig().pollSeconds;
+    },
+    warn,
+  }),
+);
+
+/** Reviews span revocations (with their letters) and reissues. */
+export const reviewDeps = /* @__PURE__ */ once(
+  (): ReviewDeps & LetterDeps => Object.defineProperty(Object.create(letterDeps()) as ReviewDeps & LetterDeps, 'reissues', { get: () => reissueStore() }),
+);

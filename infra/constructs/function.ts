@@ -28,6 +28,11 @@ export type TableAccess = 'read' | 'readWrite';
 export type SecretAccess = 'read' | 'readWrite';
 /** `start` starts executions; nothing else on the state machine (no stop, describe or list). */
 export type StateMachineAccess = 'start';
+/** The workflows a function may start, each with its own variable. */
+export type Workflow = 'revocation' | 'reissue';
+const WORKFLOW_VARIABLES = { revocation: ENV.revocationStateMachineArn, reissue: ENV.reissueStateMachineArn } as const satisfies Record<Workflow, string>;
+/** The key vault's key: `seal` wraps new data keys, `open` unwraps them. */
+export type KeyVaultAccess = 'seal' | 'open';
 /**
  * The letters intake bucket: `upload` signs presigned POSTs (the upload is authorised by the
  * signer's own PutObject); `process` reads, and deletes, what was uploaded.
@@ -129,13 +134,33 @@ export class ServiceFunction extends NodejsFunction {
   }
 
   /**
-   * Grants StartExecution on the revocation workflow's state machine (that ARN only) and sets
-   * REVOCATION_STATE_MACHINE_ARN, the variable lib/config.ts readWorkflowConfig reads. It is the
-   * only workflow a function starts; a second one would take its variable name here.
+   * Grants StartExecution on one workflow's state machine (that ARN only) and sets the variable
+   * lib/config.ts readWorkflowConfig reads for it: REVOCATION_STATE_MACHINE_ARN or
+   * REISSUE_STATE_MACHINE_ARN.
    */
-  bindStateMachine(stateMachine: IStateMachine, access: StateMachineAccess): void {
+  bindStateMachine(workflow: Workflow, stateMachine: IStateMachine, access: StateMachineAccess): void {
     if (access === 'start') stateMachine.grantStartExecution(this);
-    this.addEnvironment(ENV.revocationStateMachineArn, stateMachine.stateMachineArn);
+    this.addEnvironment(WORKFLOW_VARIABLES[workflow], stateMachine.stateMachineArn);
+  }
+
+  /**
+   * Grants one use of the key vault's KMS key (that key only, called directly rather than
+   * through another service) and sets KEY_VAULT_KEY_ID, which lib/config.ts readKeyVaultConfig
+   * reads for KmsKeyVault:
+   * - `seal`: kms:GenerateDataKey, for a fresh data key per sealed private key;
+   * - `open`: kms:Decrypt, to unwrap it.
+   * Either only with an encryption context (KmsKeyVault always binds the record's), so the key
+   * cannot be used for context-free data keys.
+   */
+  bindKeyVault(key: IKey, access: KeyVaultAccess): void {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: [access === 'seal' ? 'kms:GenerateDataKey' : 'kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: { Null: { 'kms:EncryptionContextKeys': 'false' } },
+      }),
+    );
+    this.addEnvironment(ENV.keyVaultKeyId, key.keyArn);
   }
 
   /**

@@ -61,7 +61,7 @@ export class LetterProcessing extends Construct {
     this.processor.bindIntake(props.intake, 'process');
     this.processor.bindEvidence(props.evidence, 'write');
     this.processor.bindTaskCallbacks();
-    this.processor.bindStateMachine(props.revocationStateMachine, 'start');
+    this.processor.bindStateMachine('revocation', props.revocationStateMachine, 'start');
 
     this.deadLetterQueue = new Queue(this, 'DeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,

@@ -7,6 +7,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PROJECT_ROOT, pascalCase, ServiceFunction, type SecretAccess, type TableAccess } from './function.js';
+import { assertSubstitutionsMatch } from './workflow-definition.js';
 
 /** The workflow's definition, relative to the repository root; the local runtime loads the same file. */
 export const REVOCATION_DEFINITION = 'infra/workflows/revocation.asl.json';
@@ -70,7 +71,7 @@ export class RevocationWorkflow extends Construct {
     this.functions = functions;
 
     const definitionPath = resolve(PROJECT_ROOT, REVOCATION_DEFINITION);
-    assertSubstitutionsMatch(readFileSync(definitionPath, 'utf8'), Object.keys(definitionSubstitutions));
+    assertSubstitutionsMatch(REVOCATION_DEFINITION, readFileSync(definitionPath, 'utf8'), Object.keys(definitionSubstitutions));
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
@@ -82,19 +83,5 @@ export class RevocationWorkflow extends Construct {
       logs: { destination: this.logGroup, level: LogLevel.ERROR, includeExecutionData: false },
     });
     for (const fn of functions.values()) fn.grantInvoke(this.stateMachine);
-  }
-}
-
-/**
- * Fails synth, rather than the deployment, when the definition names a `${…}` no function
- * fills or a function fills a name the definition no longer uses.
- */
-function assertSubstitutionsMatch(definition: string, names: string[]): void {
-  const used = new Set([...definition.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]!));
-  const missing = [...used].filter((name) => !names.includes(name));
-  const unused = names.filter((name) => !used.has(name));
-  if (missing.length || unused.length) {
-    const problems = [...missing.map((name) => `no function fills \${${name}}`), ...unused.map((name) => `${name} is not used`)];
-    throw new Error(`${REVOCATION_DEFINITION}: ${problems.join('; ')}.`);
   }
 }

@@ -80,6 +80,8 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       CA_KEY_DIR: join(dataDir, 'ca'),
       SFN_ENDPOINT: workflows.endpoint,
       REVOCATION_STATE_MACHINE_ARN: workflows.revocationStateMachineArn,
+      REISSUE_STATE_MACHINE_ARN: workflows.reissueStateMachineArn,
+      KEY_VAULT_DIR: join(dataDir, 'keys', 'vault'),
       DNS_RESOLVERS: `127.0.0.1:${dns.port}`,
       DNS_PROVIDER: 'in-memory',
       VALIDATION_POLL_SECONDS: process.env.VALIDATION_POLL_SECONDS ?? '30',
@@ -90,7 +92,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     const seeded = fresh && options.seed ? await seedDemoData(options.log) : 0;
 
     const resumed = await resumeRevocations();
-    if (resumed > 0) options.log(`resumed ${resumed} revocation request(s) still in flight`);
+    if (resumed > 0) options.log(`resumed ${resumed} request(s) still in flight`);
     const reconciled = await reconcileLetters();
     if (reconciled > 0) options.log(`processed ${reconciled} letter upload(s) that arrived while stopped`);
 
@@ -118,7 +120,10 @@ async function resumeRevocations(): Promise<number> {
   const deps = revocationDeps();
   const active = await deps.revocations.active();
   for (const revocation of active) await startWorkflow(deps, revocation);
-  return active.length;
+  const { reissueStore } = await import('../../lib/root.js');
+  const reissues = await reissueStore().active();
+  for (const reissue of reissues) await deps.workflows.startReissue(reissue).catch(() => undefined);
+  return active.length + reissues.length;
 }
 
 /** Uploads made while the runtime was down raised no event here: decide them now. */

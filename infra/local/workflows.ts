@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { loadDefinition, REVOCATION_WORKFLOW } from '../workflows/index.js';
+import { loadDefinition, REISSUE_WORKFLOW, REVOCATION_WORKFLOW } from '../workflows/index.js';
 import { startLocalStepFunctions } from './step-functions.js';
 
 const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
@@ -12,9 +12,12 @@ type TaskHandler = (event: unknown, context: Context) => Promise<unknown>;
  * same handler module its Lambda would run.
  */
 export async function startLocalWorkflows(options: { timeScale: number }) {
-  const substitutions = Object.fromEntries(Object.entries(REVOCATION_WORKFLOW.tasks).map(([key, name]) => [key, localFunctionArn(name)]));
+  const arns = (tasks: Record<string, string>) => Object.fromEntries(Object.entries(tasks).map(([key, name]) => [key, localFunctionArn(name)]));
   const engine = await startLocalStepFunctions({
-    stateMachines: [{ name: 'revocation', definition: await loadDefinition(REVOCATION_WORKFLOW.file, substitutions) }],
+    stateMachines: [
+      { name: 'revocation', definition: await loadDefinition(REVOCATION_WORKFLOW.file, arns(REVOCATION_WORKFLOW.tasks)) },
+      { name: 'reissue', definition: await loadDefinition(REISSUE_WORKFLOW.file, arns(REISSUE_WORKFLOW.tasks)) },
+    ],
     invokeLambda: async (arnOrName, payload) => {
       const name = arnOrName.split(':').pop()!;
       const module = (await import(`../../functions/${name}.js`)) as { handler: TaskHandler };
@@ -22,5 +25,5 @@ export async function startLocalWorkflows(options: { timeScale: number }) {
     },
     timeScale: options.timeScale,
   });
-  return { ...engine, revocationStateMachineArn: engine.stateMachineArn('revocation') };
+  return { ...engine, revocationStateMachineArn: engine.stateMachineArn('revocation'), reissueStateMachineArn: engine.stateMachineArn('reissue') };
 }

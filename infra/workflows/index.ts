@@ -12,6 +12,17 @@ export const REVOCATION_WORKFLOW = {
   },
 } as const;
 
+/** The reissue workflow's ASL and its task functions. */
+export const REISSUE_WORKFLOW = {
+  file: fileURLToPath(new URL('./reissue.asl.json', import.meta.url)),
+  tasks: {
+    CheckValidationFunctionArn: 'reissue-check-validation',
+    AwaitReviewFunctionArn: 'reissue-await-review',
+    IssueFunctionArn: 'reissue-issue',
+    FailFunctionArn: 'reissue-fail',
+  },
+} as const;
+
 /** The ASL text with each `${Name}` replaced, as Step Functions' definitionSubstitutions does. */
 export async function loadDefinition(file: string, substitutions: Record<string, string>): Promise<string> {
   const text = await readFile(file, 'utf8');

@@ -7,8 +7,8 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 /** A write in a transaction and the state it expects to find. */
 export interface Write {
   item: Record<string, unknown>;
-  /** `new`: the item must not exist (or, with `orExpiredBefore`, its TTL has passed); a number: its `version`. */
-  expect: 'new' | number | { newOrExpiredBefore: number };
+  /** `new`: the item must not exist (or, with `orExpiredBefore`, its TTL has passed); a number: its `version`; `any`: no condition. */
+  expect: 'new' | number | { newOrExpiredBefore: number } | 'any';
   /** Delete instead of put (the expectation still applies). */
   remove?: boolean;
 }
@@ -53,6 +53,9 @@ interface Condition {
 }
 
 function transactItem(TableName: string, write: Write): TransactItem {
+  if (write.expect === 'any') {
+    return write.remove ? { Delete: { TableName, Key: { pk: write.item.pk as string, sk: write.item.sk as string } } } : { Put: { TableName, Item: write.item } };
+  }
   const condition: Condition =
     write.expect === 'new'
       ? { ConditionExpression: 'attribute_not_exists(pk)' }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AuditEvent, Certificate, Revocation } from '../app/model.js';
+import type { AuditEvent, Certificate, DomainLock, Reissue, Revocation } from '../app/model.js';
 import { dayOf } from '../domain/sweep.js';
 
 /** Key layout of the single table; every item shape is mapped here and nowhere else. */
@@ -7,11 +7,15 @@ export const keys = {
   certificate: (id: string) => ({ pk: `CERT#${id}`, sk: 'CERT' }),
   revocation: (id: string) => ({ pk: `REVOCATION#${id}`, sk: 'REVOCATION' }),
   idempotency: (account: string, key: string) => ({ pk: `IDEMPOTENCY#${account}#${key}`, sk: 'IDEMPOTENCY' }),
+  reissue: (id: string) => ({ pk: `REISSUE#${id}`, sk: 'REISSUE' }),
+  lock: (registrableDomain: string) => ({ pk: `LOCK#${registrableDomain}`, sk: 'LOCK' }),
   accountPk: (account: string) => `ACCOUNT#${account}`,
 };
 
 export const REVIEW_QUEUE_PK = 'REVIEW#pending';
 export const ACTIVE_REVOCATIONS_PK = 'ACTIVE#revocation';
+export const ACTIVE_REISSUES_PK = 'ACTIVE#reissue';
+export const LOCKS_PK = 'LOCKS';
 
 const TERMINAL: readonly Revocation['status'][] = ['revoked', 'failed'];
 
@@ -37,6 +41,20 @@ export function revocationItem(r: Revocation): Record<string, unknown> {
   };
 }
 
+export function reissueItem(r: Reissue): Record<string, unknown> {
+  return {
+    ...keys.reissue(r.id),
+    kind: 'reissue',
+    ...(r.status === 'issued' || r.status === 'failed' ? {} : { activePk: ACTIVE_REISSUES_PK, activeSk: `${r.createdAt}#${r.id}` }),
+    ...(r.status === 'pending_review' && r.queuedAt ? { reviewPk: REVIEW_QUEUE_PK, reviewSk: `${r.queuedAt}#${r.id}` } : {}),
+    ...r,
+  };
+}
+
+export function lockItem(lock: DomainLock): Record<string, unknown> {
+  return { ...keys.lock(lock.registrableDomain), kind: 'lock', lockPk: LOCKS_PK, lockSk: lock.registrableDomain, ...lock };
+}
+
 /** Events sort by time; the suffix keeps events of one instant apart and in write order. */
 export function eventItem(event: AuditEvent, index: number): Record<string, unknown> {
   return {
@@ -47,7 +65,7 @@ export function eventItem(event: AuditEvent, index: number): Record<string, unkn
   };
 }
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'kind', 'accountPk', 'accountSk', 'expiryPk', 'expirySk', 'activePk', 'activeSk', 'reviewPk', 'reviewSk'];
+const KEY_ATTRIBUTES = ['pk', 'sk', 'kind', 'accountPk', 'accountSk', 'expiryPk', 'expirySk', 'activePk', 'activeSk', 'reviewPk', 'reviewSk', 'lockPk', 'lockSk'];
 
 /** The domain object of an item: the item without its key attributes. */
 export function fromItem<T>(item: Record<string, unknown>): T {

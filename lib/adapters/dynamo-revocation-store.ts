@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SubmitConflictError, VersionConflictError } from '../app/errors.js';
-import type { AuditEvent, Revocation } from '../app/model.js';
-import type { CertificateChange, IdempotencyRecord, Page, RevocationStore } from '../app/ports.js';
+import type { AuditEvent, Reissue, Revocation } from '../app/model.js';
+import type { CertificateChange, IdempotencyRecord, Page, ReviewItem, RevocationStore } from '../app/ports.js';
 import { validCursor } from './dynamo-certificate-store.js';
 import { indexPartition, queryAll } from './dynamo-query.js';
 import { commit, CommitConflictError, type Write } from './dynamo-commit.js';
@@ -61,7 +61,7 @@ export class DynamoRevocationStore implements RevocationStore {
     return Item ? fromItem<IdempotencyRecord>(Item) : undefined;
   }
 
-  async pendingReviews(limit: number, cursor?: string): Promise<Page<Revocation>> {
+  async pendingReviews(limit: number, cursor?: string): Promise<Page<ReviewItem>> {
     const index = TABLE_INDEXES.reviewQueue;
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
@@ -71,7 +71,8 @@ export class DynamoRevocationStore implements RevocationStore {
         ExclusiveStartKey: cursor ? validCursor(cursor, (k) => k[index.partitionKey] === REVIEW_QUEUE_PK) : undefined,
       }),
     );
-    return { items: Items.map((i) => fromItem<Revocation>(i)), nextCursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : undefined };
+    const items = Items.map((i): ReviewItem => (i.kind === 'reissue' ? { kind: 'reissue', request: fromItem<Reissue>(i) } : { kind: 'revocation', request: fromItem<Revocation>(i) }));
+    return { items, nextCursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : undefined };
   }
 
   async active(): Promise<Revocation[]> {
@@ -80,10 +81,10 @@ export class DynamoRevocationStore implements RevocationStore {
   }
 }
 
-function certificateWrites(changes: CertificateChange[]): Write[] {
+export function certificateWrites(changes: CertificateChange[]): Write[] {
   return changes.map((c) => ({ item: certificateItem({ ...c.certificate, version: c.expectedVersion + 1 }), expect: c.expectedVersion }));
 }
 
-function eventWrites(events: AuditEvent[]): Write[] {
+export function eventWrites(events: AuditEvent[]): Write[] {
   return events.map((event, i) => ({ item: eventItem(event, i), expect: 'new' as const }));
 }

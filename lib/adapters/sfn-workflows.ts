@@ -1,6 +1,6 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { TaskGoneError } from '../app/errors.js';
-import type { Revocation } from '../app/model.js';
+import type { Reissue, Revocation } from '../app/model.js';
 import type { Workflows } from '../app/ports.js';
 
 /** Errors Step Functions answers for a token whose task no longer waits (late or double decision). */
@@ -10,17 +10,25 @@ const GONE = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 export class SfnWorkflows implements Workflows {
   constructor(
     private readonly client: SFNClient,
-    private readonly revocationStateMachineArn: () => string,
+    private readonly stateMachines: { revocation: () => string; reissue: () => string },
   ) {}
 
-  async startRevocation(revocation: Pick<Revocation, 'id' | 'status' | 'version'>): Promise<void> {
+  startRevocation(revocation: Pick<Revocation, 'id' | 'status' | 'version'>): Promise<void> {
+    return this.start(this.stateMachines.revocation, 'revocation', { revocationId: revocation.id, status: revocation.status }, revocation);
+  }
+
+  startReissue(reissue: Pick<Reissue, 'id' | 'status' | 'version'>): Promise<void> {
+    return this.start(this.stateMachines.reissue, 'reissue', { reissueId: reissue.id, status: reissue.status }, reissue);
+  }
+
+  private async start(arn: () => string, prefix: string, input: Record<string, string>, request: { id: string; version: number }): Promise<void> {
     try {
       await this.client.send(
         new StartExecutionCommand({
-          stateMachineArn: this.revocationStateMachineArn(),
+          stateMachineArn: arn(),
           // One name per request state: a repeated start of the same state is a no-op.
-          name: `revocation-${revocation.id}-v${revocation.version}`.slice(0, 80),
-          input: JSON.stringify({ revocationId: revocation.id, status: revocation.status }),
+          name: `${prefix}-${request.id}-v${request.version}`.slice(0, 80),
+          input: JSON.stringify(input),
         }),
       );
     } catch (error) {

@@ -62,7 +62,7 @@ export class AlreadyExistsError extends Error {
 /** A conditional write of a multi-item change lost: which part, and what it found. */
 export class SubmitConflictError extends Error {
   constructor(
-    readonly part: 'certificate' | 'revocation' | 'idempotency',
+    readonly part: 'certificate' | 'revocation' | 'idempotency' | 'lock',
     readonly index: number,
   ) {
     super(`The ${part} changed since it was read.`);

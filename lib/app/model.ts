@@ -1,4 +1,4 @@
-import type { CertificateFacts } from '../domain/certificate.js';
+import type { CertificateFacts, Enterprise } from '../domain/certificate.js';
 import type { LetterKind, LetterType, RevocationRoute, SubscriberReasonCode } from '../domain/revocation.js';
 import type { ValidationChallenge } from '../domain/validation.js';
 
@@ -105,4 +105,46 @@ export interface Revocation {
   queuedAt?: string;
   taskToken?: string;
   version: number;
+}
+
+export type ReissueStatus = 'pending_validation' | 'pending_review' | 'issuing' | 'issued' | 'failed';
+
+/** A reissue request. `taskToken` and `sealedPrivateKey` are internal: they never leave the service. */
+export interface Reissue {
+  id: string;
+  account: string;
+  /** The certificate being reissued (it is `reissuing` meanwhile). */
+  certificateId: string;
+  /** The original order: the new certificate records it, and its reissue count is the order's. */
+  orderCertificateId: string;
+  status: ReissueStatus;
+  csrMode: 'original' | 'generate' | 'paste';
+  domain: string;
+  registrableDomain: string;
+  reason: string;
+  csrPem: string;
+  publicKeySha256: string;
+  /** Generate mode: the private key, envelope-encrypted, until it is downloaded once. */
+  sealedPrivateKey?: string;
+  privateKeyDelivered?: boolean;
+  validation?: ValidationState;
+  needsReview: boolean;
+  enterprise?: Enterprise;
+  newCertificateId?: string;
+  failureCode?: string;
+  reviewerNote?: string;
+  reviewedBy?: string;
+  submittedBy: string;
+  createdAt: string;
+  updatedAt: string;
+  queuedAt?: string;
+  taskToken?: string;
+  version: number;
+}
+
+/** The reissue lock of a registrable domain: one reissue at a time across its sub-domains. */
+export interface DomainLock {
+  registrableDomain: string;
+  certificateId: string;
+  reissueId: string;
 }

@@ -1,5 +1,5 @@
 import type { LetterKind, LetterType } from '../domain/revocation.js';
-import type { AuditEvent, Certificate, LetterRejection, Revocation } from './model.js';
+import type { AuditEvent, Certificate, DomainLock, LetterRejection, Reissue, Revocation } from './model.js';
 
 /** Issued X.509 material for a certificate. */
 export interface IssuedCertificate {
@@ -119,11 +119,13 @@ export interface RevocationStore {
   /** Replaces the request at `expectedVersion` (bumping it) with its certificates' changes and events. */
   transition(revocation: Revocation, expectedVersion: number, certificates: CertificateChange[], events: AuditEvent[]): Promise<Revocation>;
   idempotency(account: string, key: string): Promise<IdempotencyRecord | undefined>;
-  /** Requests waiting for a reviewer, oldest first. */
-  pendingReviews(limit: number, cursor?: string): Promise<Page<Revocation>>;
+  /** Requests waiting for a reviewer (revocations and reissues), oldest first. */
+  pendingReviews(limit: number, cursor?: string): Promise<Page<ReviewItem>>;
   /** Every request not yet revoked or failed (to resume workflows after a restart). */
   active(): Promise<Revocation[]>;
 }
+
+export type ReviewItem = { kind: 'revocation'; request: Revocation } | { kind: 'reissue'; request: Reissue };
 
 /** The workflow engine (Step Functions). */
 export interface Workflows {
@@ -132,6 +134,7 @@ export interface Workflows {
    * after the request and its version, so starting the same state twice is harmless.
    */
   startRevocation(revocation: Pick<Revocation, 'id' | 'status' | 'version'>): Promise<void>;
+  startReissue(reissue: Pick<Reissue, 'id' | 'status' | 'version'>): Promise<void>;
   /** Completes a waiting task; throws `TaskGoneError` when the task no longer waits. */
   completeTask(token: string, output: unknown): Promise<void>;
   failTask(token: string, error: string, cause: string): Promise<void>;
@@ -205,3 +208,25 @@ export interface CsrToolkit {
 }
 /** Envelope encryption of generated private keys (KMS data keys in AWS, a local key file on one machine). */
 export interface KeyVault { seal(plaintext: Uint8Array, context: Record<string, string>): Promise<string>; open(sealed: string, context: Record<string, string>): Promise<Uint8Array>; }
+
+/** What a reissue's transaction changes besides the request itself. */
+export interface ReissueChange {
+  certificates: CertificateChange[];
+  events: AuditEvent[];
+  /** The new certificate, created in the same transaction (never twice). */
+  newCertificate?: Certificate;
+  /** Takes the domain lock (it must be free) … */
+  takeLock?: DomainLock;
+  /** … or frees it. */
+  releaseLock?: string;
+}
+
+/** Reissue requests and their registrable-domain locks, changed atomically with certificates. */
+export interface ReissueStore {
+  get(id: string): Promise<Reissue | undefined>;
+  lock(registrableDomain: string): Promise<DomainLock | undefined>;
+  /** Throws `SubmitConflictError` ('certificate' or 'lock') when a condition fails. */
+  create(reissue: Reissue, change: ReissueChange): Promise<void>;
+  transition(reissue: Reissue, expectedVersion: number, change: ReissueChange): Promise<Reissue>;
+  active(): Promise<Reissue[]>;
+}

@@ -1,24 +1,30 @@
 import { toCertificateView } from './certificates.js';
 import { forbiddenAction, InvalidRequestError, NotFoundError, RuleViolationError, TaskGoneError, VersionConflictError } from './errors.js';
-import type { Caller, Revocation } from './model.js';
+import type { Caller, Reissue, Revocation } from './model.js';
+import { failReissue, toReissueView } from './reissues.js';
 import { letterLinks } from './letters.js';
-import type { LetterStore, Page } from './ports.js';
+import type { LetterStore, Page, ReissueStore } from './ports.js';
 import { startWorkflow, toRevocationView, type RevocationDeps } from './revocations.js';
 import { event, failedState } from './revocation-steps.js';
 import type { ReviewView } from './schemas.js';
 
-export type ReviewDeps = Pick<RevocationDeps, 'certificates' | 'revocations' | 'workflows' | 'clock' | 'warn'>;
+export type ReviewDeps = Pick<RevocationDeps, 'certificates' | 'revocations' | 'workflows' | 'clock' | 'warn'> & { reissues: ReissueStore };
 
 /** The review queue across all accounts, oldest first. */
 export async function listPendingReviews(deps: ReviewDeps, limit: number, cursor?: string): Promise<Page<ReviewView>> {
   const page = await deps.revocations.pendingReviews(limit, cursor);
-  return { items: page.items.map((r) => toReviewView(r)), nextCursor: page.nextCursor };
+  return { items: page.items.map((i) => (i.kind === 'reissue' ? toReissueReview(i.request) : toReviewView(i.request))), nextCursor: page.nextCursor };
 }
 
 /** A request with its certificate and, for an accepted letter, 5-minute links to it and its thumbnail. */
 export async function getReview(deps: ReviewDeps & { letters: LetterStore }, id: string): Promise<ReviewView> {
   const revocation = await deps.revocations.get(id);
-  if (!revocation) throw new NotFoundError('review');
+  if (!revocation) {
+    const reissue = await deps.reissues.get(id);
+    if (!reissue) throw new NotFoundError('review');
+    const certificate = await deps.certificates.get(reissue.certificateId);
+    return toReissueReview(reissue, certificate && toCertificateView(certificate, deps.clock()));
+  }
   const [certificate, links] = await Promise.all([deps.certificates.get(revocation.certificateId), letterLinks(deps, revocation)]);
   return { ...toReviewView(revocation, certificate && toCertificateView(certificate, deps.clock())), ...links };
 }
@@ -36,7 +42,7 @@ export async function decideReview(deps: ReviewDeps, reviewer: Caller, id: strin
   if (decision.decision === 'reject' && !note) throw new InvalidRequestError('BAD_REQUEST', 'A note is required to reject.', [{ path: 'body.note', message: 'required to reject' }]);
   for (let attempt = 1; ; attempt++) {
     const r = await deps.revocations.get(id);
-    if (!r) throw new NotFoundError('review');
+    if (!r) return decideReissue(deps, reviewer, id, decision.decision, note);
     if (r.submittedBy === reviewer.sub) throw forbiddenAction('You cannot decide a request you submitted yourself.');
     if (r.status !== 'pending_review' || !r.taskToken) throw new RuleViolationError('WRONG_STATE', `The request is ${r.status}, not waiting for a review.`);
     let decided: Revocation;
@@ -74,6 +80,54 @@ async function releaseTask(deps: ReviewDeps, decided: Revocation, token: string,
     if (!(error instanceof TaskGoneError)) throw error;
     await startWorkflow(deps, decided);
   }
+}
+
+/** The same decision on a reissue: approve → issuing; reject → failed, the original back to issued. */
+async function decideReissue(deps: ReviewDeps, reviewer: Caller, id: string, decision: 'approve' | 'reject', note: string | undefined): Promise<ReviewView> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await deps.reissues.get(id);
+    if (!r) throw new NotFoundError('review');
+    if (r.submittedBy === reviewer.sub) throw forbiddenAction('You cannot decide a request you submitted yourself.');
+    if (r.status !== 'pending_review' || !r.taskToken) throw new RuleViolationError('WRONG_STATE', `The request is ${r.status}, not waiting for a review.`);
+    const token = r.taskToken;
+    const at = deps.clock().toISOString();
+    let decided: Reissue | undefined;
+    try {
+      if (decision === 'reject') decided = await failReissue(deps, id, 'REJECTED_BY_REVIEWER', reviewer.sub, note);
+      else {
+        const { taskToken: _t, queuedAt: _q, ...rest } = r;
+        decided = await deps.reissues.transition({ ...rest, status: 'issuing', reviewedBy: reviewer.sub, ...(note ? { reviewerNote: note } : {}), updatedAt: at }, r.version, {
+          certificates: [],
+          events: [{ certificateId: r.certificateId, account: r.account, at, type: 'review.approved', actor: reviewer.sub, detail: { reissueId: r.id, ...(note ? { note } : {}) } }],
+        });
+      }
+    } catch (error) {
+      if (error instanceof VersionConflictError && attempt < 3) continue;
+      if (error instanceof VersionConflictError) throw new RuleViolationError('WRONG_STATE', 'The request was decided or changed meanwhile.');
+      throw error;
+    }
+    if (!decided) throw new RuleViolationError('WRONG_STATE', 'The request was decided meanwhile.');
+    try {
+      if (decision === 'approve') await deps.workflows.completeTask(token, { decision: 'approve' });
+      else await deps.workflows.failTask(token, 'REJECTED_BY_REVIEWER', 'Rejected by a reviewer.');
+    } catch (error) {
+      if (!(error instanceof TaskGoneError)) throw error;
+      await deps.workflows.startReissue(decided).catch((e: unknown) => deps.warn('reissue workflow not resumed', { reissueId: id, error: (e as Error).name }));
+    }
+    return toReissueReview(decided);
+  }
+}
+
+function toReissueReview(r: Reissue, certificate?: ReviewView['certificate']): ReviewView {
+  return {
+    id: r.id,
+    kind: 'reissue',
+    account: r.account,
+    submittedBy: r.submittedBy,
+    ...(r.queuedAt ? { queuedAt: r.queuedAt } : {}),
+    reissue: toReissueView(r),
+    ...(certificate ? { certificate } : {}),
+  };
 }
 
 function toReviewView(r: Revocation, certificate?: ReviewView['certificate']): ReviewView {

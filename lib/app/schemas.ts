@@ -157,11 +157,13 @@ export const RevocationReply = z.object({ revocation: RevocationSchema });
 
 export const ReviewSchema = z.object({
   id: z.string(),
-  kind: z.literal('revocation'),
+  kind: z.enum(['revocation', 'reissue']),
   account: z.string(),
   submittedBy: z.string(),
   queuedAt: z.string().optional(),
-  revocation: RevocationSchema,
+  revocation: RevocationSchema.optional(),
+  /** A reissue waiting for manual approval (its shape is `ReissueSchema`, declared below). */
+  reissue: z.lazy(() => ReissueSchema).optional(),
   certificate: CertificateSchema.optional(),
   letterUrl: z.string().optional().describe('the accepted letter, a 5-minute link'),
   thumbnailUrl: z.string().optional().describe('its WebP thumbnail, a 5-minute link'),
@@ -199,3 +201,36 @@ export const UploadSlotReply = z.object({
   allowedTypes: z.array(LetterTypeSchema),
   expiresAt: z.string(),
 });
+
+export const SubmitReissueBody = z
+  .object({
+    csrMode: z.enum(['original', 'generate', 'paste']),
+    csr: z.string().max(16_384).optional().describe('PEM PKCS#10, for csrMode paste'),
+    keyAlgorithm: z.enum(['RSA', 'ECC', 'SM2']).optional().describe('for csrMode generate (default RSA)'),
+    keySize: z.int().optional().describe('RSA 2048/4096, ECC 256/384'),
+    keyPassword: z.string().max(128).optional().describe('encrypts the generated PKCS#8 key; at least 8 characters'),
+    domain: z.string().min(1).max(253),
+    reason: z.string().max(500, 'must be at most 500 characters'),
+    enterprise: EnterpriseSchema.optional(),
+  })
+  .strict();
+export type SubmitReissueInput = z.output<typeof SubmitReissueBody>;
+
+export const ReissueSchema = z.object({
+  id: z.string(),
+  certificateId: z.string(),
+  status: z.enum(['pending_validation', 'pending_review', 'issuing', 'issued', 'failed']),
+  csrMode: z.enum(['original', 'generate', 'paste']),
+  domain: z.string(),
+  reason: z.string(),
+  validation: RevocationSchema.shape.validation,
+  needsReview: z.boolean(),
+  newCertificateId: z.string().optional(),
+  failureCode: z.string().optional(),
+  reviewerNote: z.string().optional(),
+  privateKeyAvailable: z.boolean().optional().describe('generate mode: true until the key has been downloaded once'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ReissueView = z.output<typeof ReissueSchema>;
+export const ReissueReply = z.object({ reissue: ReissueSchema });

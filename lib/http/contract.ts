@@ -15,6 +15,8 @@ import {
   RevocationReply,
   SubmitRevocationBody,
   UploadSlotReply,
+  ReissueReply,
+  SubmitReissueBody,
 } from '../app/schemas.js';
 
 export interface RouteSpec {
@@ -203,6 +205,37 @@ export const ROUTES = {
     body: ReviewDecisionBody,
     success: { status: 200, json: ReviewReply },
     errors: [404, 409],
+  },
+  submitReissue: {
+    method: 'POST',
+    path: '/certificates/{id}/reissues',
+    auth: 'customer',
+    handler: 'submit-reissue',
+    summary: 'Reissue a certificate (CSR original, generate or paste)',
+    params: IdParams,
+    body: SubmitReissueBody,
+    success: { status: 202, json: ReissueReply },
+    errors: [404, 409],
+  },
+  getReissue: {
+    method: 'GET',
+    path: '/reissues/{id}',
+    auth: 'customer',
+    handler: 'get-reissue',
+    summary: 'A reissue request (with newCertificateId once issued)',
+    params: IdParams,
+    success: { status: 200, json: ReissueReply },
+    errors: [404],
+  },
+  reissuePrivateKey: {
+    method: 'GET',
+    path: '/reissues/{id}/private-key',
+    auth: 'customer',
+    handler: 'reissue-private-key',
+    summary: 'The generated private key (PEM), offered once; then 410',
+    params: IdParams,
+    success: { status: 200, contentType: 'application/x-pem-file' },
+    errors: [404, 409, 410],
   },
   crl: {
     method: 'GET',

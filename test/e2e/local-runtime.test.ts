@@ -198,7 +198,7 @@ describe('local runtime (npm start) over HTTP', () => {
     // Tokens survive too: the signing key is kept in the data folder.
     const res = await fetch(`${runtime.url}/certificates/${created.id}`, json(customerA));
     expect(res.status).toBe(200);
-    expect(runtime.output()).toContain('resumed 1 revocation request(s) still in flight');
+    expect(runtime.output()).toContain('resumed 1 request(s) still in flight');
     const decided = await fetch(`${runtime.url}/reviews/${revocationId}/decision`, json(reviewer, { decision: 'approve' }));
     expect(decided.status).toBe(200);
     await eventually(

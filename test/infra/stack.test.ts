@@ -10,7 +10,9 @@ import type { HandlerName } from '../../infra/api.js';
 import { buildApp, DEFAULT_CONSOLE_ORIGIN, DEFAULT_EVIDENCE_RETENTION_DAYS } from '../../infra/app.js';
 import { PROJECT_ROOT } from '../../infra/constructs/function.js';
 import { LETTER_PROCESSOR_ENTRY } from '../../infra/constructs/letter-processing.js';
+import { REISSUE_DEFINITION, type ReissueTask } from '../../infra/constructs/reissue-workflow.js';
 import { REVOCATION_DEFINITION, type RevocationTask } from '../../infra/constructs/revocation-workflow.js';
+import { REISSUE_WORKFLOW } from '../../infra/workflows/index.js';
 import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/adapters/table-schema.js';
 import { ROUTES } from '../../lib/http/contract.js';
 
@@ -28,24 +30,44 @@ function synth(context: Record<string, string | number> = {}) {
   return { ...built, app, template, id };
 }
 
-const { app, stack, stateful, revocation, api, letters, template, id } = synth();
+const { app, stack, stateful, revocation, reissue, api, letters, template, id } = synth();
 
 /** The letter processor: fed by the uploads queue, not a route nor a workflow task. */
 const PROCESSOR = 'process-letter';
-/** Every Lambda of the app: an API handler of ROUTES, a task of the revocation workflow, or the letter processor. */
-type FunctionName = HandlerName | RevocationTask | typeof PROCESSOR;
+/** Every Lambda of the app: an API handler of ROUTES, a task of the revocation or reissue workflow, or the letter processor. */
+type FunctionName = HandlerName | RevocationTask | ReissueTask | typeof PROCESSOR;
 
 // The access each function is meant to have: the specification, written out independently of
-// the tables in infra/api.ts and revocation-workflow.ts. A handler added to ROUTES fails the
-// first test until listed here.
+// the tables in infra/api.ts, revocation-workflow.ts and reissue-workflow.ts. A handler added to
+// ROUTES fails the first test until listed here.
 const TASKS: RevocationTask[] = ['revocation-await-callback', 'revocation-check-validation', 'revocation-revoke', 'revocation-fail'];
-const TABLE_READERS: FunctionName[] = ['get-certificate', 'list-certificates', 'download-certificate', 'certificate-events', 'get-revocation', 'list-reviews', 'get-review', 'letter-template'];
-const TABLE_WRITERS: FunctionName[] = ['register-certificate', 'delete-certificate', 'submit-revocation', 'check-validation', 'decide-review', 'get-crl', 'letter-upload', PROCESSOR, ...TASKS];
-const CA_USERS: FunctionName[] = ['get-ca-certificate', 'register-certificate', 'get-crl', 'revocation-revoke'];
+const REISSUE_TASKS: ReissueTask[] = ['reissue-check-validation', 'reissue-await-review', 'reissue-issue', 'reissue-fail'];
+const TABLE_READERS: FunctionName[] = ['get-certificate', 'list-certificates', 'download-certificate', 'certificate-events', 'get-revocation', 'list-reviews', 'get-review', 'letter-template', 'get-reissue'];
+const TABLE_WRITERS: FunctionName[] = [
+  'register-certificate',
+  'delete-certificate',
+  'submit-revocation',
+  'check-validation',
+  'decide-review',
+  'get-crl',
+  'letter-upload',
+  'submit-reissue',
+  // Destroys the sealed key once it is downloaded.
+  'reissue-private-key',
+  PROCESSOR,
+  ...TASKS,
+  ...REISSUE_TASKS,
+];
+const CA_USERS: FunctionName[] = ['get-ca-certificate', 'register-certificate', 'get-crl', 'revocation-revoke', 'reissue-issue'];
 /** May start executions of the revocation state machine (and get REVOCATION_STATE_MACHINE_ARN). */
 const WORKFLOW_STARTERS: FunctionName[] = ['submit-revocation', 'decide-review', PROCESSOR];
-/** May complete, fail or heartbeat a waiting task by its token (await-callback: its own, when the letter came first). */
-const TASK_RESPONDERS: FunctionName[] = ['decide-review', PROCESSOR, 'revocation-await-callback'];
+/** May start executions of the reissue state machine (and get REISSUE_STATE_MACHINE_ARN). */
+const REISSUE_STARTERS: FunctionName[] = ['submit-reissue', 'decide-review'];
+/** May complete, fail or heartbeat a waiting task by its token (await-callback / await-review: its own, when nothing is left to wait for). */
+const TASK_RESPONDERS: FunctionName[] = ['decide-review', PROCESSOR, 'revocation-await-callback', 'reissue-await-review'];
+/** The key vault's key: who may wrap a new data key (seal a generated private key), who may unwrap one (open it). */
+const KEY_VAULT_SEALERS: FunctionName[] = ['submit-reissue'];
+const KEY_VAULT_OPENERS: FunctionName[] = ['reissue-private-key'];
 const NO_ACCESS: FunctionName[] = ['health', 'get-openapi'];
 /** The letter buckets: who does what, each on its own prefix (`uploads/*`, `evidence/*`). */
 const INTAKE_UPLOADERS: FunctionName[] = ['letter-upload'];
@@ -53,19 +75,32 @@ const INTAKE_PROCESSORS: FunctionName[] = [PROCESSOR];
 const EVIDENCE_WRITERS: FunctionName[] = [PROCESSOR];
 const EVIDENCE_READERS: FunctionName[] = ['get-review'];
 /** Seconds; every other function has 10. */
-const TIMEOUTS: Partial<Record<FunctionName, number>> = { 'revocation-check-validation': 30, 'revocation-revoke': 60, [PROCESSOR]: 30 };
+const TIMEOUTS: Partial<Record<FunctionName, number>> = {
+  'revocation-check-validation': 30,
+  'revocation-revoke': 60,
+  'reissue-check-validation': 30,
+  'reissue-issue': 60,
+  [PROCESSOR]: 30,
+};
 /** MB; every other function has 512. */
 const MEMORY: Partial<Record<FunctionName, number>> = { [PROCESSOR]: 1536 };
-/** The `${…}` names of the definition, and the task whose ARN each must become. */
+/** The `${…}` names of the revocation definition, and the task whose ARN each must become. */
 const SUBSTITUTIONS: Record<string, RevocationTask> = {
   AwaitCallbackFunctionArn: 'revocation-await-callback',
   CheckValidationFunctionArn: 'revocation-check-validation',
   RevokeFunctionArn: 'revocation-revoke',
   FailFunctionArn: 'revocation-fail',
 };
+/** The same for the reissue definition. */
+const REISSUE_SUBSTITUTIONS: Record<string, ReissueTask> = {
+  CheckValidationFunctionArn: 'reissue-check-validation',
+  AwaitReviewFunctionArn: 'reissue-await-review',
+  IssueFunctionArn: 'reissue-issue',
+  FailFunctionArn: 'reissue-fail',
+};
 
 const HANDLERS = [...new Set(Object.values(ROUTES).map((route) => route.handler))];
-const FUNCTIONS: FunctionName[] = [...HANDLERS, ...TASKS, PROCESSOR];
+const FUNCTIONS: FunctionName[] = [...HANDLERS, ...TASKS, ...REISSUE_TASKS, PROCESSOR];
 /** What Step Functions needs to deliver its logs; these actions take no resource-level permissions. */
 const VENDED_LOG_ACTIONS = [
   'logs:CreateLogDelivery',
@@ -94,9 +129,17 @@ const ref = (logicalId: string) => ({ Ref: logicalId });
 const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 
 const isTask = (name: FunctionName): name is RevocationTask => (TASKS as FunctionName[]).includes(name);
+const isReissueTask = (name: FunctionName): name is ReissueTask => (REISSUE_TASKS as FunctionName[]).includes(name);
 
 function fnOf(name: FunctionName) {
-  const fn = name === PROCESSOR ? letters.processor : isTask(name) ? revocation.functions.get(name) : api.functions.get(name);
+  const fn =
+    name === PROCESSOR
+      ? letters.processor
+      : isTask(name)
+        ? revocation.functions.get(name)
+        : isReissueTask(name)
+          ? reissue.functions.get(name)
+          : api.functions.get(name);
   if (!fn) throw new Error(`no function for ${name}`);
   return fn;
 }
@@ -146,6 +189,9 @@ const secretId = id(stateful.caSecret);
 const caKeyId = id(stateful.caSecret.encryptionKey!);
 const stateMachineId = id(revocation.stateMachine);
 const stateMachineRoleId = id(revocation.stateMachine.role);
+const reissueMachineId = id(reissue.stateMachine);
+const reissueMachineRoleId = id(reissue.stateMachine.role);
+const keyVaultKeyId = id(stateful.keyVaultKey);
 const intakeId = id(stateful.letterIntake);
 const intakeKeyId = id(stateful.letterIntake.encryptionKey!);
 const evidenceId = id(stateful.letterEvidence);
@@ -192,8 +238,9 @@ const grant = (action: string, resource: unknown) => `${action} ${JSON.stringify
 describe('the CDK app', () => {
   it('lists every handler of ROUTES and every workflow task in exactly one access class of this test', () => {
     expect([...new Set([...TABLE_READERS, ...TABLE_WRITERS, ...CA_USERS, ...NO_ACCESS])].sort()).toEqual([...FUNCTIONS].sort());
-    expect(HANDLERS.filter((h) => isTask(h))).toEqual([]);
-    expect([...WORKFLOW_STARTERS, ...TASK_RESPONDERS].filter((h) => !TABLE_WRITERS.includes(h))).toEqual([]);
+    expect(HANDLERS.filter((h) => isTask(h) || isReissueTask(h))).toEqual([]);
+    expect([...WORKFLOW_STARTERS, ...REISSUE_STARTERS, ...TASK_RESPONDERS].filter((h) => !TABLE_WRITERS.includes(h))).toEqual([]);
+    expect([...KEY_VAULT_SEALERS, ...KEY_VAULT_OPENERS].filter((h) => !FUNCTIONS.includes(h))).toEqual([]);
     expect(NO_ACCESS.filter((h) => [...TABLE_READERS, ...TABLE_WRITERS, ...CA_USERS].includes(h))).toEqual([]);
     expect(TABLE_READERS.filter((h) => TABLE_WRITERS.includes(h))).toEqual([]);
     expect([...INTAKE_UPLOADERS, ...INTAKE_PROCESSORS, ...EVIDENCE_WRITERS, ...EVIDENCE_READERS].filter((h) => !FUNCTIONS.includes(h))).toEqual([]);
@@ -476,15 +523,30 @@ describe('the CA secret', () => {
   });
 });
 
+describe('the key vault key', () => {
+  const key = () => resources('AWS::KMS::Key')[keyVaultKeyId]!;
+
+  it('is its own customer-managed key, which rotates and is retained on stack deletion', () => {
+    expect([tableKeyId, caKeyId, intakeKeyId, evidenceKeyId]).not.toContain(keyVaultKeyId);
+    expect(key().Properties.EnableKeyRotation).toBe(true);
+    expect(key().DeletionPolicy).toBe('Retain');
+  });
+
+  it('has a policy that names no function: its users are granted by their own role policies', () => {
+    for (const statement of keyPolicy(keyVaultKeyId)) expect(JSON.stringify(statement.Principal)).toMatch(/:root"/);
+  });
+});
+
 describe('the functions', () => {
-  it('are one per distinct handler of ROUTES plus the four workflow tasks and the letter processor, each bundled from functions/<name>.ts', () => {
+  it('are one per distinct handler of ROUTES plus the eight workflow tasks and the letter processor, each bundled from functions/<name>.ts', () => {
     expect([...api.functions.keys()].sort()).toEqual([...HANDLERS].sort());
     expect([...revocation.functions.keys()].sort()).toEqual([...TASKS].sort());
+    expect([...reissue.functions.keys()].sort()).toEqual([...REISSUE_TASKS].sort());
     expect(LETTER_PROCESSOR_ENTRY).toBe(`functions/${PROCESSOR}.ts`);
     // Besides ours, only CDK's handler that writes the intake bucket's notification configuration.
     const others = Object.entries(resources('AWS::Lambda::Function')).filter(([logicalId]) => !FUNCTIONS.some((f) => id(fnOf(f)) === logicalId));
     expect(others.map(([logicalId]) => logicalId)).toEqual([expect.stringMatching(/^BucketNotificationsHandler/)]);
-    template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length + TASKS.length + 1 + others.length);
+    template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length + TASKS.length + REISSUE_TASKS.length + 1 + others.length);
     for (const handler of FUNCTIONS) {
       expect(resources('AWS::Lambda::Function')[id(fnOf(handler))]?.Properties).toMatchObject({
         Handler: 'index.handler',
@@ -526,6 +588,20 @@ describe('the functions', () => {
     // Ref of a state machine is its ARN.
     if (WORKFLOW_STARTERS.includes(handler)) expect(variables.REVOCATION_STATE_MACHINE_ARN).toEqual(ref(stateMachineId));
     else expect(variables).not.toHaveProperty('REVOCATION_STATE_MACHINE_ARN');
+  });
+
+  it.each(FUNCTIONS)('%s has REISSUE_STATE_MACHINE_ARN exactly when it may start the reissue workflow', (handler) => {
+    const variables = functionProps(handler).Environment.Variables;
+    if (REISSUE_STARTERS.includes(handler)) expect(variables.REISSUE_STATE_MACHINE_ARN).toEqual(ref(reissueMachineId));
+    else expect(variables).not.toHaveProperty('REISSUE_STATE_MACHINE_ARN');
+  });
+
+  it.each(FUNCTIONS)('%s has KEY_VAULT_KEY_ID (the key\'s ARN) exactly when it may seal or open with the key vault, and never KEY_VAULT_DIR', (handler) => {
+    const variables = functionProps(handler).Environment.Variables;
+    if ([...KEY_VAULT_SEALERS, ...KEY_VAULT_OPENERS].includes(handler)) expect(variables.KEY_VAULT_KEY_ID).toEqual(arnOf(keyVaultKeyId));
+    else expect(variables).not.toHaveProperty('KEY_VAULT_KEY_ID');
+    // KEY_VAULT_DIR is the local runtime's (a key file); it would win over the KMS key.
+    expect(variables).not.toHaveProperty('KEY_VAULT_DIR');
   });
 
   it.each(FUNCTIONS)('%s has INTAKE_BUCKET exactly when it is granted the intake bucket, EVIDENCE_BUCKET exactly for the evidence bucket', (handler) => {
@@ -587,23 +663,21 @@ describe('least privilege', () => {
     expect(roleStatements(handler).flatMap(actions).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
 
-  it.each(FUNCTIONS)('%s may start the revocation workflow (that state machine only) exactly when it is a starter', (handler) => {
+  it.each(FUNCTIONS)('%s may start the revocation workflow exactly when it is a starter, the reissue workflow exactly when it is a reissue starter, and no other', (handler) => {
     const starts = roleStatements(handler).filter((s) => actions(s).includes('states:StartExecution'));
-    if (WORKFLOW_STARTERS.includes(handler)) {
-      expect(starts.length).toBeGreaterThan(0);
-      for (const statement of starts) {
-        expect(actions(statement)).toEqual(['states:StartExecution']);
-        expect(statement.Resource).toEqual(ref(stateMachineId));
-      }
-    } else {
-      expect(starts).toEqual([]);
-    }
+    for (const statement of starts) expect(actions(statement)).toEqual(['states:StartExecution']);
+    const machines = starts.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r)).sort();
+    const expected = [
+      ...(WORKFLOW_STARTERS.includes(handler) ? [ref(stateMachineId)] : []),
+      ...(REISSUE_STARTERS.includes(handler) ? [ref(reissueMachineId)] : []),
+    ];
+    expect(machines).toEqual(expected.map((r) => JSON.stringify(r)).sort());
   });
 
   it.each(FUNCTIONS)('%s may answer waiting tasks exactly when it is a task responder, and has no other Step Functions action', (handler) => {
     const granted = roleStatements(handler).filter((s) => actions(s).some((a) => a.startsWith('states:')));
     const expected = [
-      ...(WORKFLOW_STARTERS.includes(handler) ? ['states:StartExecution'] : []),
+      ...([...WORKFLOW_STARTERS, ...REISSUE_STARTERS].includes(handler) ? ['states:StartExecution'] : []),
       ...(TASK_RESPONDERS.includes(handler) ? ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'] : []),
     ];
     expect(granted.flatMap(actions).filter((a) => a.startsWith('states:')).sort()).toEqual(expected.sort());
@@ -620,7 +694,7 @@ describe('least privilege', () => {
         .filter(({ Properties }) => (Properties.PolicyDocument as { Statement: Statement[] }).Statement.some((s) => actions(s).some((a) => pattern.test(a))))
         .flatMap(({ Properties }) => (Properties.Roles as { Ref: string }[]).map((role) => role.Ref))
         .sort();
-    expect(rolesWith(/^states:StartExecution$/)).toEqual(WORKFLOW_STARTERS.map((h) => id(fnOf(h).role!)).sort());
+    expect(rolesWith(/^states:StartExecution$/)).toEqual([...new Set([...WORKFLOW_STARTERS, ...REISSUE_STARTERS])].map((h) => id(fnOf(h).role!)).sort());
     expect(rolesWith(/^states:SendTask/)).toEqual(TASK_RESPONDERS.map((h) => id(fnOf(h).role!)).sort());
     const inline = Object.values(resources('AWS::IAM::Role')).flatMap(({ Properties }) =>
       ((Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement),
@@ -648,8 +722,11 @@ describe('least privilege', () => {
     const logDeliveryRoles = Object.values(resources('AWS::IAM::Policy'))
       .filter(({ Properties }) => (Properties.PolicyDocument as { Statement: Statement[] }).Statement.some((s) => actions(s).some((a) => VENDED_LOG_ACTIONS.includes(a))))
       .flatMap(({ Properties }) => Properties.Roles as unknown[]);
-    expect(logDeliveryRoles).toEqual([ref(stateMachineRoleId)]);
-    expect(statementsOfRole(stateMachineRoleId).flatMap(actions).filter((a) => a.startsWith('logs:')).sort()).toEqual([...VENDED_LOG_ACTIONS].sort());
+    const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+    expect([...logDeliveryRoles].sort(byJson)).toEqual([ref(stateMachineRoleId), ref(reissueMachineRoleId)].sort(byJson));
+    for (const roleId of [stateMachineRoleId, reissueMachineRoleId]) {
+      expect(statementsOfRole(roleId).flatMap(actions).filter((a) => a.startsWith('logs:')).sort()).toEqual([...VENDED_LOG_ACTIONS].sort());
+    }
   });
 
   it.each(FUNCTIONS)('%s holds exactly its S3 actions, each on its own prefix (uploads/* of intake, evidence/* of evidence)', (handler) => {
@@ -711,6 +788,40 @@ describe('least privilege', () => {
     for (const handler of FUNCTIONS) expect(JSON.stringify(roleStatements(handler))).not.toContain(keyId);
   });
 
+  it.each(FUNCTIONS)('%s may use the key vault key exactly as its class says: GenerateDataKey to seal, Decrypt to open, on that key only, with an encryption context', (handler) => {
+    const onKey = roleStatements(handler).filter((s) => JSON.stringify(s.Resource ?? null).includes(keyVaultKeyId));
+    const expected = [
+      ...(KEY_VAULT_SEALERS.includes(handler) ? ['kms:GenerateDataKey'] : []),
+      ...(KEY_VAULT_OPENERS.includes(handler) ? ['kms:Decrypt'] : []),
+    ];
+    expect(onKey.flatMap(actions).sort()).toEqual(expected);
+    for (const statement of onKey) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.Resource).toEqual(arnOf(keyVaultKeyId));
+      expect(statement.Condition).toEqual({ Null: { 'kms:EncryptionContextKeys': 'false' } });
+    }
+    // Nor through the key's policy.
+    expect(keyStatementsFor(handler, keyVaultKeyId)).toEqual([]);
+  });
+
+  it('lets only reissue-private-key decrypt with the key vault key and only submit-reissue make data keys with it, in any role of the app', () => {
+    const rolesWith = (action: string) =>
+      Object.values(resources('AWS::IAM::Policy'))
+        .filter(({ Properties }) =>
+          (Properties.PolicyDocument as { Statement: Statement[] }).Statement.some(
+            (s) => actions(s).some((a) => a === action || a === 'kms:*' || a === '*') && JSON.stringify(s.Resource ?? null).match(new RegExp(`${keyVaultKeyId}|^"\\*"$`)),
+          ),
+        )
+        .flatMap(({ Properties }) => (Properties.Roles as { Ref: string }[]).map((role) => role.Ref))
+        .sort();
+    expect(rolesWith('kms:Decrypt')).toEqual([id(fnOf('reissue-private-key').role!)]);
+    expect(rolesWith('kms:GenerateDataKey')).toEqual([id(fnOf('submit-reissue').role!)]);
+    const inline = Object.values(resources('AWS::IAM::Role')).flatMap(({ Properties }) =>
+      ((Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement),
+    );
+    expect(JSON.stringify(inline)).not.toContain(keyVaultKeyId);
+  });
+
   it('allows wildcard KMS actions in key policies only to the account root (the default key admin)', () => {
     for (const keyId of Object.keys(resources('AWS::KMS::Key'))) {
       for (const statement of keyPolicy(keyId).filter((s) => s.Effect === 'Allow' && actions(s).some((a) => a === '*' || a === 'kms:*'))) {
@@ -721,12 +832,47 @@ describe('least privilege', () => {
   });
 });
 
-describe('the revocation workflow', () => {
-  const aslText = readFileSync(resolve(PROJECT_ROOT, REVOCATION_DEFINITION), 'utf8');
+/** Both workflows follow the same conventions; each is checked against its own file and tasks. */
+const WORKFLOWS = [
+  {
+    name: 'revocation',
+    definition: REVOCATION_DEFINITION,
+    machineId: stateMachineId,
+    roleId: stateMachineRoleId,
+    logGroup: revocation.logGroup,
+    tasks: TASKS as FunctionName[],
+    substitutions: SUBSTITUTIONS as Record<string, FunctionName>,
+  },
+  {
+    name: 'reissue',
+    definition: REISSUE_DEFINITION,
+    machineId: reissueMachineId,
+    roleId: reissueMachineRoleId,
+    logGroup: reissue.logGroup,
+    tasks: REISSUE_TASKS as FunctionName[],
+    substitutions: REISSUE_SUBSTITUTIONS as Record<string, FunctionName>,
+  },
+];
+
+describe('the workflows', () => {
+  it('are exactly two Standard state machines, revocation and reissue', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    expect(Object.keys(resources('AWS::StepFunctions::StateMachine')).sort()).toEqual([stateMachineId, reissueMachineId].sort());
+  });
+
+  it('load the reissue definition from the file the local runtime loads, with the same task for each ${…}', () => {
+    expect(resolve(PROJECT_ROOT, REISSUE_DEFINITION)).toBe(REISSUE_WORKFLOW.file);
+    expect(REISSUE_DEFINITION).toBe('infra/workflows/reissue.asl.json');
+    expect(REISSUE_WORKFLOW.tasks).toEqual(REISSUE_SUBSTITUTIONS);
+  });
+});
+
+describe.each(WORKFLOWS)('the $name workflow', ({ definition, machineId, roleId, logGroup, tasks: TASKS, substitutions: SUBSTITUTIONS }) => {
+  const aslText = readFileSync(resolve(PROJECT_ROOT, definition), 'utf8');
   /** A fresh parse each time: asl-validator writes into the object it is given. */
   const asl = () => JSON.parse(aslText) as object;
-  const machine = () => resources('AWS::StepFunctions::StateMachine')[stateMachineId]!.Properties;
-  const arnOfTask = (task: RevocationTask) => arnOf(id(fnOf(task)));
+  const machine = () => resources('AWS::StepFunctions::StateMachine')[machineId]!.Properties;
+  const arnOfTask = (task: FunctionName) => arnOf(id(fnOf(task)));
   const expectedSubstitutions = Object.fromEntries(Object.entries(SUBSTITUTIONS).map(([name, task]) => [name, arnOfTask(task)]));
 
   /** What CloudFormation does with DefinitionSubstitutions: each `${Name}` becomes its value. */
@@ -750,13 +896,12 @@ describe('the revocation workflow', () => {
   const taskStates = (definition: unknown) =>
     Object.entries((definition as { States: Record<string, TaskState> }).States).filter(([, state]) => state.Type === 'Task');
 
-  it('is the one Standard state machine, with X-Ray tracing', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  it('is a Standard state machine, with X-Ray tracing', () => {
     expect(machine().StateMachineType).toBe('STANDARD');
     expect(machine().TracingConfiguration).toEqual({ Enabled: true });
   });
 
-  it(`ships ${REVOCATION_DEFINITION} byte for byte as its definition (an S3 asset, CDK's form for fromFile)`, () => {
+  it(`ships ${definition} byte for byte as its definition (an S3 asset, CDK's form for fromFile)`, () => {
     expect(machine()).not.toHaveProperty('DefinitionString');
     expect(machine()).not.toHaveProperty('Definition');
     const location = machine().DefinitionS3Location as { Bucket: unknown; Key: string };
@@ -796,7 +941,7 @@ describe('the revocation workflow', () => {
   });
 
   it('has a role that may invoke exactly the four task functions, and otherwise only trace and log', () => {
-    const statements = statementsOfRole(stateMachineRoleId);
+    const statements = statementsOfRole(roleId);
     const invoke = statements.filter((s) => actions(s).some((a) => a.startsWith('lambda:')));
     expect([...new Set(invoke.flatMap(actions))]).toEqual(['lambda:InvokeFunction']);
     const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
@@ -814,7 +959,7 @@ describe('the revocation workflow', () => {
   });
 
   it('logs errors only, without execution data (no task tokens), to a log group with a retention', () => {
-    const logGroupId = id(revocation.logGroup);
+    const logGroupId = id(logGroup);
     expect(machine().LoggingConfiguration).toEqual({
       Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: arnOf(logGroupId) } }],
       IncludeExecutionData: false,

@@ -32,6 +32,7 @@ const caller: Caller = { sub: 'alice', account: `acct-${Date.now()}`, roles: ['c
 
 const workflows: Workflows = {
   startRevocation: async () => undefined,
+  startReissue: async () => undefined,
   completeTask: async (token) => void completed.push(token),
   failTask: async () => undefined,
 };

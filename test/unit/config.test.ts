@@ -33,3 +33,31 @@ describe('workflow configuration', () => {
     expect(() => config.revocationStateMachineArn()).toThrow('Missing environment variable REVOCATION_STATE_MACHINE_ARN');
   });
 });
+
+describe('key vault configuration', () => {
+  it('uses the local folder when KEY_VAULT_DIR is set, even beside a KMS key', async () => {
+    const { readKeyVaultConfig } = await import('../../lib/config.js');
+    expect(readKeyVaultConfig({ KEY_VAULT_DIR: '/data/keys' })).toEqual({ kind: 'file', dir: '/data/keys' });
+    expect(readKeyVaultConfig({ KEY_VAULT_DIR: '/data/keys', KEY_VAULT_KEY_ID: 'arn:key', AWS_REGION: 'eu-west-1' })).toEqual({ kind: 'file', dir: '/data/keys' });
+  });
+
+  it('uses the KMS key and region otherwise', async () => {
+    const { readKeyVaultConfig } = await import('../../lib/config.js');
+    expect(readKeyVaultConfig({ KEY_VAULT_KEY_ID: 'arn:key', AWS_REGION: 'eu-west-1' })).toEqual({ kind: 'kms', keyId: 'arn:key', region: 'eu-west-1' });
+    expect(() => readKeyVaultConfig({ KEY_VAULT_KEY_ID: 'arn:key' })).toThrow('Missing environment variable AWS_REGION');
+  });
+
+  it('fails loudly, naming both variables, when neither is set', async () => {
+    const { readKeyVaultConfig } = await import('../../lib/config.js');
+    expect(() => readKeyVaultConfig({ AWS_REGION: 'eu-west-1' })).toThrow(/KEY_VAULT_KEY_ID \(or KEY_VAULT_DIR\)/);
+    expect(() => readKeyVaultConfig({ KEY_VAULT_DIR: '' })).toThrow(/KEY_VAULT_KEY_ID.*KEY_VAULT_DIR/);
+  });
+});
+
+describe('reissue workflow configuration', () => {
+  it('reads the reissue state machine ARN only when a reissue is started', async () => {
+    const { readWorkflowConfig } = await import('../../lib/config.js');
+    expect(readWorkflowConfig({ AWS_REGION: 'eu-west-1', REISSUE_STATE_MACHINE_ARN: 'arn:sm' }).reissueStateMachineArn()).toBe('arn:sm');
+    expect(() => readWorkflowConfig({ AWS_REGION: 'eu-west-1' }).reissueStateMachineArn()).toThrow('Missing environment variable REISSUE_STATE_MACHINE_ARN');
+  });
+});

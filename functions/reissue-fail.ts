@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { failReissue } from '../lib/app/reissues.js';
+import { reissueDeps } from '../lib/root.js';
+import { taskHandler } from '../lib/task-handler.js';
+
+const FAILURE_CODES: Record<string, string> = {
+  VALIDATION_EXPIRED: 'VALIDATION_EXPIRED',
+  REJECTED_BY_REVIEWER: 'REJECTED_BY_REVIEWER',
+  'States.Timeout': 'REQUEST_EXPIRED',
+};
+
+export const handler = taskHandler('reissue-fail', z.object({ reissueId: z.string(), error: z.string().optional() }), async (input) => {
+  await failReissue(reissueDeps(), input.reissueId, FAILURE_CODES[input.error ?? ''] ?? 'INTERNAL_ERROR');
+});
