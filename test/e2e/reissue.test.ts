@@ -153,6 +153,17 @@ describe('reissue: CSR modes and the issued certificate', () => {
   });
 });
 
+describe('reissue: the order', () => {
+  it('revoking the original later revokes the reissued certificate in the same change', async () => {
+    const cert = await register({ brand: 'TrustAsia', domain: `*.o${Date.now()}.com`, wildcard: true, validityYears: 2, domainValidation: 'dns_auto', dnsHostedHere: true });
+    const done = await untilStatus((await reissue(cert.id, { csrMode: 'original', domain: cert.domain })).body.reissue.id, 'issued');
+    const revocation = await call('POST', `/certificates/${cert.id}/revocations`, alice, { reasonCode: 'superseded' });
+    expect(revocation.status, revocation.text).toBe(202);
+    expect(revocation.body.revocation.cascadeCertificateIds).toEqual([done.newCertificateId]);
+    await eventually(() => certificateOf(done.newCertificateId), (c) => c.status === 'revoked', 30_000);
+  });
+});
+
 describe('reissue: validation and approval', () => {
   it('requires domain validation more than 3 days after issuance with a new key, and issues once the TXT record is seen', async () => {
     const cert = await register({ issuedAt: new Date(Date.now() - 10 * DAY).toISOString() });
