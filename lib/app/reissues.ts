@@ -6,7 +6,7 @@ import { getOwnCertificate } from './certificates.js';
 import { DomainError, InvalidRequestError, NotFoundError, RuleViolationError, SubmitConflictError, VersionConflictError } from './errors.js';
 import type { AuditEvent, Caller, Certificate, Reissue, ReissueStatus } from './model.js';
 import type { CertificateAuthority, CertificateStore, Clock, CsrToolkit, DnsProvider, DomainProbe, IdGenerator, KeyVault, ReissueStore, Workflows } from './ports.js';
-import { RequestClosedError } from './revocation-steps.js';
+import { probeDomain, RequestClosedError, retryOnConflict } from './request-steps.js';
 import { ReissueSchema, type ReissueView, type SubmitReissueInput } from './schemas.js';
 
 export interface ReissueDeps {
@@ -167,22 +167,11 @@ function event(r: Reissue, certificateId: string, type: string, actor: string, a
 
 // ---- workflow steps: each idempotent; a lost race re-reads and decides again ----
 
-async function withReissue(deps: Pick<ReissueDeps, 'reissues'>, id: string, step: (r: Reissue) => Promise<void>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const r = await deps.reissues.get(id);
-    if (!r) throw new RequestClosedError(`reissue ${id} does not exist`);
-    try {
-      return await step(r);
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || attempt >= 5) throw error;
-    }
-  }
-}
 
 /** Validation step: validated → review or issuing; past the 3-day deadline → expired. */
 export async function checkReissueValidation(deps: ReissueDeps, id: string): Promise<{ expired: boolean; next?: ReissueStatus; waitSeconds: number }> {
   let result: { expired: boolean; next?: ReissueStatus; waitSeconds: number } = { expired: false, waitSeconds: deps.validationPollSeconds };
-  await withReissue(deps, id, async (r) => {
+  await retryOnConflict(() => deps.reissues.get(id), `reissue ${id}`, async (r) => {
     const v = r.validation;
     if (FINAL.includes(r.status)) throw new RequestClosedError(`reissue ${r.id} is ${r.status}`);
     if (r.status !== 'pending_validation' || !v) {
@@ -194,14 +183,13 @@ export async function checkReissueValidation(deps: ReissueDeps, id: string): Pro
       result = { ...result, expired: true };
       return;
     }
-    if (v.automatic) await deps.dns.upsertTxtRecord(v.dns.name, v.dns.value);
-    const [dns, file] = await Promise.all([deps.probe.hasTxtRecord(v.dns.name, v.dns.value), deps.probe.servesFile(v.file.url, v.file.content)]);
+    const via = await probeDomain(deps, v);
     const at = now.toISOString();
-    const next: ReissueStatus | undefined = dns || file ? (r.needsReview ? 'pending_review' : 'issuing') : undefined;
+    const next: ReissueStatus | undefined = via ? (r.needsReview ? 'pending_review' : 'issuing') : undefined;
     await deps.reissues.transition(
       { ...r, ...(next ? { status: next } : {}), validation: { ...v, lastCheckedAt: at, ...(next ? { validatedAt: at } : {}) }, updatedAt: at },
       r.version,
-      { certificates: [], events: next ? [event(r, r.certificateId, 'reissue.validated', 'system', at, { via: dns ? 'dns' : 'file' })] : [] },
+      { certificates: [], events: next ? [event(r, r.certificateId, 'reissue.validated', 'system', at, { via })] : [] },
     );
     result = { expired: false, ...(next ? { next } : {}), waitSeconds: secondsUntilNextCheck(v.deadline, now, deps.validationPollSeconds) };
   });
@@ -210,7 +198,7 @@ export async function checkReissueValidation(deps: ReissueDeps, id: string): Pro
 
 /** Review step: stores the task token and enters the review queue. */
 export async function awaitReissueReview(deps: ReissueDeps, id: string, token: string): Promise<void> {
-  await withReissue(deps, id, async (r) => {
+  await retryOnConflict(() => deps.reissues.get(id), `reissue ${id}`, async (r) => {
     if (FINAL.includes(r.status)) throw new RequestClosedError(`reissue ${r.id} is ${r.status}`);
     if (r.status === 'issuing') return deps.workflows.completeTask(token, { decision: 'approve' });
     const at = deps.clock().toISOString();
@@ -224,7 +212,7 @@ export async function awaitReissueReview(deps: ReissueDeps, id: string, token: s
  * returns the original to `issued`, counts the reissue on the order and frees the lock.
  */
 export async function issueReissue(deps: ReissueDeps, id: string): Promise<void> {
-  await withReissue(deps, id, async (r) => {
+  await retryOnConflict(() => deps.reissues.get(id), `reissue ${id}`, async (r) => {
     if (r.status === 'issued') return;
     if (r.status !== 'issuing') throw new RequestClosedError(`reissue ${r.id} is ${r.status}, not issuing`);
     const certificate = await deps.certificates.get(r.certificateId);
@@ -283,7 +271,7 @@ export async function issueReissue(deps: ReissueDeps, id: string): Promise<void>
 /** Ends a reissue as failed (or rejected): the original returns to `issued`, the lock is freed. */
 export async function failReissue(deps: Pick<ReissueDeps, 'reissues' | 'certificates' | 'clock'>, id: string, failureCode: string, actor = 'system', reviewerNote?: string): Promise<Reissue | undefined> {
   let ended: Reissue | undefined;
-  await withReissue(deps, id, async (r) => {
+  await retryOnConflict(() => deps.reissues.get(id), `reissue ${id}`, async (r) => {
     if (FINAL.includes(r.status)) return;
     const certificate = await deps.certificates.get(r.certificateId);
     const at = deps.clock().toISOString();

@@ -1,5 +1,5 @@
 import { isPastDeadline, secondsUntilNextCheck } from '../domain/validation.js';
-import { DomainError, VersionConflictError } from './errors.js';
+import { probeDomain, RequestClosedError, retryOnConflict } from './request-steps.js';
 import type { AuditEvent, Certificate, Revocation } from './model.js';
 import type { CertificateChange, CertificateStore, Clock, CrlEntry, DnsProvider, DomainProbe, RevocationAuthority, RevocationStore, Workflows } from './ports.js';
 
@@ -19,22 +19,12 @@ export interface StepDeps {
   validationPollSeconds: number;
 }
 
-const ATTEMPTS = 5;
 const FINAL: readonly Revocation['status'][] = ['revoked', 'failed'];
 
-/**
- * The request has moved past this step (or ended): the workflow task must end rather than wait
- * forever, and an API caller gets `WRONG_STATE`. Its `name` is what the state machine matches.
- */
-export class RequestClosedError extends DomainError {
-  override readonly name = 'RequestClosed';
-  readonly status = 409;
-  readonly code = 'WRONG_STATE';
-}
 
 /** Stores the token of a task waiting for the letter or for a reviewer; a review enters the queue. */
 export async function awaitCallback(deps: StepDeps, revocationId: string, waitFor: 'letter' | 'review', token: string): Promise<void> {
-  await retryOnConflict(deps, revocationId, async (r) => {
+  await retryOnConflict(() => deps.revocations.get(revocationId), `revocation ${revocationId}`, async (r) => {
     if (FINAL.includes(r.status)) throw new RequestClosedError(`revocation ${r.id} is ${r.status}`);
     // A letter accepted before this task stored its token: nothing to wait for.
     if (waitFor === 'letter' && r.letter?.status === 'accepted') return deps.workflows.completeTask(token, { letter: 'accepted' });
@@ -59,7 +49,7 @@ export interface ValidationCheck {
  */
 export async function checkValidation(deps: StepDeps, revocationId: string): Promise<ValidationCheck> {
   let result: ValidationCheck = { validated: false, expired: false, waitSeconds: deps.validationPollSeconds };
-  await retryOnConflict(deps, revocationId, async (r) => {
+  await retryOnConflict(() => deps.revocations.get(revocationId), `revocation ${revocationId}`, async (r) => {
     const v = r.validation;
     if (r.status !== 'pending_validation' || !v) {
       result = { ...result, validated: r.status === 'revoking' };
@@ -71,14 +61,13 @@ export async function checkValidation(deps: StepDeps, revocationId: string): Pro
       result = { ...result, expired: true };
       return;
     }
-    if (v.automatic) await deps.dns.upsertTxtRecord(v.dns.name, v.dns.value);
-    const [dns, file] = await Promise.all([deps.probe.hasTxtRecord(v.dns.name, v.dns.value), deps.probe.servesFile(v.file.url, v.file.content)]);
+    const via = await probeDomain(deps, v);
     const at = now.toISOString();
-    const validated = dns || file;
+    const validated = via !== undefined;
     const next: Revocation = validated
       ? { ...r, status: 'revoking', validation: { ...v, lastCheckedAt: at, validatedAt: at }, updatedAt: at }
       : { ...r, validation: { ...v, lastCheckedAt: at }, updatedAt: at };
-    await deps.revocations.transition(next, r.version, [], validated ? [event(r, r.certificateId, 'revocation.validated', 'system', at, { via: dns ? 'dns' : 'file' })] : []);
+    await deps.revocations.transition(next, r.version, [], validated ? [event(r, r.certificateId, 'revocation.validated', 'system', at, { via })] : []);
     result = { ...result, validated, waitSeconds: secondsUntilNextCheck(v.deadline, now, deps.validationPollSeconds) };
   });
   return result;
@@ -86,7 +75,7 @@ export async function checkValidation(deps: StepDeps, revocationId: string): Pro
 
 /** Revokes at the CA (CRL entry with the reason code), then one transaction: request and certificates `revoked`. */
 export async function completeRevocation(deps: StepDeps, revocationId: string): Promise<void> {
-  await retryOnConflict(deps, revocationId, async (r) => {
+  await retryOnConflict(() => deps.revocations.get(revocationId), `revocation ${revocationId}`, async (r) => {
     if (r.status === 'revoked') return;
     if (r.status !== 'revoking') throw new RequestClosedError(`revocation ${r.id} is ${r.status}, not revoking`);
     const certificates = await ownedCertificates(deps, r);
@@ -105,7 +94,7 @@ export async function completeRevocation(deps: StepDeps, revocationId: string): 
 
 /** Ends a request as failed; its certificates return to `issued` and the customer may apply again. */
 export async function failRevocation(deps: StepDeps, revocationId: string, failureCode: string, actor = 'system', reviewerNote?: string): Promise<void> {
-  await retryOnConflict(deps, revocationId, async (r) => {
+  await retryOnConflict(() => deps.revocations.get(revocationId), `revocation ${revocationId}`, async (r) => {
     if (FINAL.includes(r.status)) return;
     await deps.revocations.transition(...(await failedState(deps, r, failureCode, actor, reviewerNote)));
   });
@@ -144,17 +133,3 @@ function change(c: Certificate, patch: Partial<Certificate>, at: string): Certif
 export function event(r: Revocation, certificateId: string, type: string, actor: string, at: string, detail: Record<string, unknown> = {}): AuditEvent {
   return { certificateId, account: r.account, at, type, actor, detail: { revocationId: r.id, ...detail } };
 }
-
-/** Reads the request and applies `step`; a concurrent change makes it read and decide again. */
-async function retryOnConflict(deps: Pick<StepDeps, 'revocations'>, id: string, step: (r: Revocation) => Promise<void>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const r = await deps.revocations.get(id);
-    if (!r) throw new RequestClosedError(`revocation ${id} does not exist`);
-    try {
-      return await step(r);
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || attempt >= ATTEMPTS) throw error;
-    }
-  }
-}
-

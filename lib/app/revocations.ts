@@ -108,7 +108,8 @@ async function storedReply(deps: RevocationDeps, caller: Caller, key: string, re
   const record = await deps.revocations.idempotency(caller.account, key);
   if (!record || record.expiresAtEpoch * 1000 <= now.getTime()) return undefined;
   if (record.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
-  return record.reply as RevocationView;
+  // A stored map loses its key order; the schema restores the reply byte for byte.
+  return RevocationSchema.parse(record.reply);
 }
 
 function hashRequest(certificateId: string, input: SubmitInput): string {

@@ -3,11 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, mintToken, startRuntimeProcess, type RuntimeProcess } from '../support/local-runtime.js';
+import { apiCall, eventually, mintToken, startRuntimeProcess, type Json, type RuntimeProcess } from '../support/local-runtime.js';
 
 /** Reissue through the local runtime over HTTP, with openssl checking what the CA issued. Time runs 10,000× faster. */
 const DAY = 24 * 60 * 60 * 1000;
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let rt: RuntimeProcess;
 let operator: string;
@@ -17,21 +16,7 @@ let dir: string;
 const account = `acme-${Date.now()}`;
 let n = 0;
 
-async function call(method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${rt.url}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let json: Json = {};
-  try {
-    json = text ? (JSON.parse(text) as Json) : {};
-  } catch {
-    json = { text };
-  }
-  return { status: res.status, body: json, text };
-}
+const call = (method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) => apiCall(rt.url, method, path, token, body, headers);
 
 /** A platform certificate; by default issued "just now" (so validation is skipped) and valid for a year. */
 async function register(overrides: Json = {}): Promise<Json> {

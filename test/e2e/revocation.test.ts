@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, mintToken, startRuntimeProcess, type RuntimeProcess } from '../support/local-runtime.js';
+import { apiCall, eventually, mintToken, startRuntimeProcess, type Json, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
  * Revocation through the local runtime over HTTP: the real gateway, handlers, DynamoDB Local,
@@ -22,23 +22,8 @@ const account = `acme-${Date.now()}`;
 const otherAccount = `globex-${Date.now()}`;
 let domainCounter = 0;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function call(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${rt.url}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let json: Json = {};
-  try {
-    json = text ? (JSON.parse(text) as Json) : {};
-  } catch {
-    json = { text };
-  }
-  return { status: res.status, body: json };
-}
+const call = (method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) => apiCall(rt.url, method, path, token, body, headers);
 
 /** Registers a platform certificate (operator) and returns it; defaults: GeoTrust DV, manual DNS → domain_validation. */
 async function register(overrides: Json = {}): Promise<Json> {

@@ -72,3 +72,23 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
+/** One JSON request to the runtime: status, parsed body (or `{ text }`), and the raw text. */
+export async function apiCall(url: string, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let json: Json = {};
+  try {
+    json = text ? (JSON.parse(text) as Json) : {};
+  } catch {
+    json = { text };
+  }
+  return { status: res.status, body: json, text };
+}
