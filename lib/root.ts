@@ -157,6 +157,7 @@ export const letterDeps = /* @__PURE__ */ once(
 export const letterProcessingDeps = /* @__PURE__ */ once((): ProcessingDeps => Object.assign(Object.create(letterDeps()) as LetterDeps, { inspector: letterInspector() }));
 
 export const reissueStore = /* @__PURE__ */ once(() => new DynamoReissueStore(documentClient(), tableConfig().tableName));
+const csrToolkit = /* @__PURE__ */ once(() => new X509CsrToolkit());
 
 const keyVault = /* @__PURE__ */ once(() => {
   const config = readKeyVaultConfig(process.env);
@@ -178,7 +179,7 @@ export const reissueDeps = /* @__PURE__ */ once(
       return certificateAuthority();
     },
     get csr() {
-      return new X509CsrToolkit();
+      return csrToolkit();
     },
     get vault() {
       return keyVault();

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { checkDomainName } from '../domain/domain-name.js';
 import { checkReissue, needsManualApproval, skipsDomainValidation } from '../domain/reissue.js';
-import { createValidationChallenge, isPastDeadline, secondsUntilNextCheck } from '../domain/validation.js';
+import { createValidationChallenge } from '../domain/validation.js';
 import { getOwnCertificate } from './certificates.js';
 import { DomainError, InvalidRequestError, NotFoundError, RuleViolationError, SubmitConflictError, VersionConflictError } from './errors.js';
 import type { AuditEvent, Caller, Certificate, Reissue, ReissueStatus } from './model.js';
 import type { CertificateAuthority, CertificateStore, Clock, CsrToolkit, DnsProvider, DomainProbe, IdGenerator, KeyVault, ReissueStore, Workflows } from './ports.js';
-import { probeDomain, RequestClosedError, retryOnConflict } from './request-steps.js';
+import { checkDomainValidation, RequestClosedError, retryOnConflict } from './request-steps.js';
 import { ReissueSchema, type ReissueView, type SubmitReissueInput } from './schemas.js';
 
 export interface ReissueDeps {
@@ -178,20 +178,17 @@ export async function checkReissueValidation(deps: ReissueDeps, id: string): Pro
       result = { ...result, next: r.status };
       return;
     }
-    const now = deps.clock();
-    if (isPastDeadline(v.deadline, now)) {
+    const check = await checkDomainValidation(deps, v, deps.clock(), deps.validationPollSeconds);
+    if (check.expired) {
       result = { ...result, expired: true };
       return;
     }
-    const via = await probeDomain(deps, v);
-    const at = now.toISOString();
-    const next: ReissueStatus | undefined = via ? (r.needsReview ? 'pending_review' : 'issuing') : undefined;
-    await deps.reissues.transition(
-      { ...r, ...(next ? { status: next } : {}), validation: { ...v, lastCheckedAt: at, ...(next ? { validatedAt: at } : {}) }, updatedAt: at },
-      r.version,
-      { certificates: [], events: next ? [event(r, r.certificateId, 'reissue.validated', 'system', at, { via })] : [] },
-    );
-    result = { expired: false, ...(next ? { next } : {}), waitSeconds: secondsUntilNextCheck(v.deadline, now, deps.validationPollSeconds) };
+    const next: ReissueStatus | undefined = check.via ? (r.needsReview ? 'pending_review' : 'issuing') : undefined;
+    await deps.reissues.transition({ ...r, ...(next ? { status: next } : {}), validation: check.validation, updatedAt: check.at }, r.version, {
+      certificates: [],
+      events: next ? [event(r, r.certificateId, 'reissue.validated', 'system', check.at, { via: check.via })] : [],
+    });
+    result = { expired: false, ...(next ? { next } : {}), waitSeconds: check.waitSeconds };
   });
   return result;
 }

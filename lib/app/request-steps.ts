@@ -1,5 +1,6 @@
 import type { ValidationState } from './model.js';
 import type { DnsProvider, DomainProbe } from './ports.js';
+import { isPastDeadline, secondsUntilNextCheck } from '../domain/validation.js';
 import { DomainError, VersionConflictError } from './errors.js';
 
 const ATTEMPTS = 5;
@@ -30,12 +31,32 @@ export async function retryOnConflict<T>(load: () => Promise<T | undefined>, wha
   }
 }
 
+/** One domain-validation check of a request: expired at its deadline, else what the probes saw. */
+export type ValidationCheckOutcome =
+  | { expired: true }
+  | { expired: false; via: 'dns' | 'file' | undefined; at: string; validation: ValidationState; waitSeconds: number };
+
 /**
- * One domain-validation check: publishes the record itself when DNS is hosted here, then looks
- * for the TXT record and the file. Which one proved control, if any.
+ * Checks a request's domain validation at `now`: past the 3-day deadline it is expired;
+ * otherwise the record is published when DNS is hosted here, the TXT record and the file are
+ * looked for, and the request's validation state and the wait before the next check come back.
  */
-export async function probeDomain(deps: { probe: DomainProbe; dns: DnsProvider }, v: ValidationState): Promise<'dns' | 'file' | undefined> {
+export async function checkDomainValidation(
+  deps: { probe: DomainProbe; dns: DnsProvider },
+  v: ValidationState,
+  now: Date,
+  pollSeconds: number,
+): Promise<ValidationCheckOutcome> {
+  if (isPastDeadline(v.deadline, now)) return { expired: true };
   if (v.automatic) await deps.dns.upsertTxtRecord(v.dns.name, v.dns.value);
   const [dns, file] = await Promise.all([deps.probe.hasTxtRecord(v.dns.name, v.dns.value), deps.probe.servesFile(v.file.url, v.file.content)]);
-  return dns ? 'dns' : file ? 'file' : undefined;
+  const via = dns ? ('dns' as const) : file ? ('file' as const) : undefined;
+  const at = now.toISOString();
+  return {
+    expired: false,
+    via,
+    at,
+    validation: { ...v, lastCheckedAt: at, ...(via ? { validatedAt: at } : {}) },
+    waitSeconds: secondsUntilNextCheck(v.deadline, now, pollSeconds),
+  };
 }

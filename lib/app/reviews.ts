@@ -118,26 +118,18 @@ async function decideReissue(deps: ReviewDeps, reviewer: Caller, id: string, dec
   }
 }
 
-function toReissueReview(r: Reissue, certificate?: ReviewView['certificate']): ReviewView {
+/** A review of either kind: the request, who submitted it, its place in the queue, and its certificate. */
+function reviewOf(kind: 'revocation' | 'reissue', r: Revocation | Reissue, request: Pick<ReviewView, 'revocation' | 'reissue'>, certificate?: ReviewView['certificate']): ReviewView {
   return {
     id: r.id,
-    kind: 'reissue',
+    kind,
     account: r.account,
     submittedBy: r.submittedBy,
     ...(r.queuedAt ? { queuedAt: r.queuedAt } : {}),
-    reissue: toReissueView(r),
+    ...request,
     ...(certificate ? { certificate } : {}),
   };
 }
 
-function toReviewView(r: Revocation, certificate?: ReviewView['certificate']): ReviewView {
-  return {
-    id: r.id,
-    kind: 'revocation',
-    account: r.account,
-    submittedBy: r.submittedBy,
-    ...(r.queuedAt ? { queuedAt: r.queuedAt } : {}),
-    revocation: toRevocationView(r),
-    ...(certificate ? { certificate } : {}),
-  };
-}
+const toReissueReview = (r: Reissue, certificate?: ReviewView['certificate']) => reviewOf('reissue', r, { reissue: toReissueView(r) }, certificate);
+const toReviewView = (r: Revocation, certificate?: ReviewView['certificate']) => reviewOf('revocation', r, { revocation: toRevocationView(r) }, certificate);

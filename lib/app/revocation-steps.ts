@@ -1,5 +1,4 @@
-import { isPastDeadline, secondsUntilNextCheck } from '../domain/validation.js';
-import { probeDomain, RequestClosedError, retryOnConflict } from './request-steps.js';
+import { checkDomainValidation, RequestClosedError, retryOnConflict } from './request-steps.js';
 import type { AuditEvent, Certificate, Revocation } from './model.js';
 import type { CertificateChange, CertificateStore, Clock, CrlEntry, DnsProvider, DomainProbe, RevocationAuthority, RevocationStore, Workflows } from './ports.js';
 
@@ -56,19 +55,15 @@ export async function checkValidation(deps: StepDeps, revocationId: string): Pro
       if (FINAL.includes(r.status)) throw new RequestClosedError(`revocation ${r.id} is ${r.status}`);
       return;
     }
-    const now = deps.clock();
-    if (isPastDeadline(v.deadline, now)) {
+    const check = await checkDomainValidation(deps, v, deps.clock(), deps.validationPollSeconds);
+    if (check.expired) {
       result = { ...result, expired: true };
       return;
     }
-    const via = await probeDomain(deps, v);
-    const at = now.toISOString();
-    const validated = via !== undefined;
-    const next: Revocation = validated
-      ? { ...r, status: 'revoking', validation: { ...v, lastCheckedAt: at, validatedAt: at }, updatedAt: at }
-      : { ...r, validation: { ...v, lastCheckedAt: at }, updatedAt: at };
-    await deps.revocations.transition(next, r.version, [], validated ? [event(r, r.certificateId, 'revocation.validated', 'system', at, { via })] : []);
-    result = { ...result, validated, waitSeconds: secondsUntilNextCheck(v.deadline, now, deps.validationPollSeconds) };
+    const validated = check.via !== undefined;
+    const next: Revocation = { ...r, ...(validated ? { status: 'revoking' as const } : {}), validation: check.validation, updatedAt: check.at };
+    await deps.revocations.transition(next, r.version, [], validated ? [event(r, r.certificateId, 'revocation.validated', 'system', check.at, { via: check.via })] : []);
+    result = { ...result, validated, waitSeconds: check.waitSeconds };
   });
   return result;
 }
