@@ -1,4 +1,4 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpNoneAuthorizer, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -53,6 +53,8 @@ const ACCESS = {
   // The CA is created on first use by whichever function needs it first.
   'get-ca-certificate': { caSecret: 'readWrite' },
   'register-certificate': { table: 'readWrite', caSecret: 'readWrite' },
+  // The sweep on demand: conditional writes, and a look under expired upload slots (see scheduled-sweep).
+  'run-sweep': { table: 'readWrite', intake: 'renotify' },
   'list-certificates': { table: 'read' },
   'get-certificate': { table: 'read' },
   'download-certificate': { table: 'read' },
@@ -80,6 +82,11 @@ const ACCESS = {
   // Re-signs and stores the CRL when it is stale.
   'get-crl': { table: 'readWrite', caSecret: 'readWrite' },
 } as const satisfies Record<HandlerName, FunctionAccess>;
+
+/** Functions that need longer than the default 10 s. API Gateway gives up on an integration after 30 s. */
+const TIMEOUTS: Partial<Record<HandlerName, Duration>> = {
+  'run-sweep': Duration.seconds(29),
+};
 
 export interface ApiProps {
   table: ITable;
@@ -109,7 +116,8 @@ export class Api extends Construct {
     const functions = new Map<HandlerName, ServiceFunction>();
     const integrations = new Map<HandlerName, HttpLambdaIntegration>();
     for (const handler of new Set(Object.values(ROUTES).map((route) => route.handler))) {
-      const fn = new ServiceFunction(this, pascalCase(handler), { entry: `functions/${handler}.ts` });
+      const timeout = TIMEOUTS[handler];
+      const fn = new ServiceFunction(this, pascalCase(handler), { entry: `functions/${handler}.ts`, ...(timeout ? { timeout } : {}) });
       const access: FunctionAccess = ACCESS[handler];
       if (access.table) fn.bindTable(props.table, access.table);
       if (access.caSecret) fn.bindCaSecret(props.caSecret, access.caSecret);

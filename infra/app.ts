@@ -7,6 +7,7 @@ import { LetterProcessing } from './constructs/letter-processing.js';
 import { ReissueWorkflow } from './constructs/reissue-workflow.js';
 import { RevocationWorkflow } from './constructs/revocation-workflow.js';
 import { Stateful } from './stateful.js';
+import { SweepSchedule } from './constructs/sweep-schedule.js';
 
 /**
  * The CDK app: one environment-agnostic stack, so `cdk synth` needs no account or credentials.
@@ -36,6 +37,7 @@ export function buildApp(app: App): {
   reissue: ReissueWorkflow;
   api: Api;
   letters: LetterProcessing;
+  sweep: SweepSchedule;
 } {
   const stack = new Stack(app, 'Certrevoke', { description: 'certrevoke: certificate lifecycle API' });
   const stateful = new Stateful(stack, 'Stateful', {
@@ -60,7 +62,8 @@ export function buildApp(app: App): {
     evidence: stateful.letterEvidence,
     revocationStateMachine: revocation.stateMachine,
   });
-  return { stack, stateful, revocation, reissue, api, letters };
+  const sweep = new SweepSchedule(stack, 'Sweep', { table: stateful.table, intake: stateful.letterIntake });
+  return { stack, stateful, revocation, reissue, api, letters, sweep };
 }
 
 function consoleOriginFromContext(app: App): string {

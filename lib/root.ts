@@ -26,6 +26,8 @@ import { FileKeyVault } from './adapters/file-key-vault.js';
 import { KmsKeyVault } from './adapters/kms-key-vault.js';
 import type { ReissueDeps } from './app/reissues.js';
 import type { ReviewDeps } from './app/reviews.js';
+import type { SweepDeps } from './app/sweeps.js';
+import { DynamoSweepStore } from './adapters/dynamo-sweep-store.js';
 import { readCaConfig, readClock, readKeyVaultConfig, readLetterConfig, readTableConfig, readValidationConfig, readWorkflowConfig } from './config.js';
 
 /**
@@ -202,4 +204,25 @@ export const reissueDeps = /* @__PURE__ */ once(
 /** Reviews span revocations (with their letters) and reissues. */
 export const reviewDeps = /* @__PURE__ */ once(
   (): ReviewDeps & LetterDeps => Object.defineProperty(Object.create(letterDeps()) as ReviewDeps & LetterDeps, 'reissues', { get: () => reissueStore() }),
+);
+
+/** The sweep: the due index, the stores it changes, and a look at upload slots it closes. */
+export const sweepDeps = /* @__PURE__ */ once(
+  (): SweepDeps => ({
+    sweeps: new DynamoSweepStore(documentClient(), tableConfig().tableName),
+    get certificates() {
+      return certificateStore();
+    },
+    get revocations() {
+      return revocationStore();
+    },
+    get reissues() {
+      return reissueStore();
+    },
+    get letters() {
+      return letterStore();
+    },
+    clock: systemClock,
+    log: logger,
+  }),
 );

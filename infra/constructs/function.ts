@@ -35,9 +35,10 @@ const WORKFLOW_VARIABLES = { revocation: ENV.revocationStateMachineArn, reissue:
 export type KeyVaultAccess = 'seal' | 'open';
 /**
  * The letters intake bucket: `upload` signs presigned POSTs (the upload is authorised by the
- * signer's own PutObject); `process` reads, and deletes, what was uploaded.
+ * signer's own PutObject); `process` reads, and deletes, what was uploaded; `renotify` (the
+ * sweep) looks at an upload and copies it onto itself.
  */
-export type IntakeAccess = 'upload' | 'process';
+export type IntakeAccess = 'upload' | 'process' | 'renotify';
 /** The letters evidence bucket: `write` adds objects (never deletes them); `read` presigns GETs. */
 export type EvidenceAccess = 'write' | 'read';
 
@@ -176,6 +177,11 @@ export class ServiceFunction extends NodejsFunction {
     const uploads = bucket.arnForObjects(`${LETTER_PREFIXES.upload}*`);
     if (access === 'upload') {
       this.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [uploads] }));
+      this.grantKeyThroughS3(bucket, 'kms:GenerateDataKey');
+    } else if (access === 'renotify') {
+      // Looks for an upload under an expired slot and copies it onto itself, so S3 reports it again.
+      this.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [uploads] }));
+      this.grantKeyThroughS3(bucket, 'kms:Decrypt');
       this.grantKeyThroughS3(bucket, 'kms:GenerateDataKey');
     } else {
       this.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [uploads] }));

@@ -9,10 +9,22 @@ const { values } = parseArgs({
     'in-memory': { type: 'boolean', default: false },
     'no-seed': { type: 'boolean', default: false },
     'time-scale': { type: 'string', default: process.env.TIME_SCALE ?? '1' },
+    'sweep-every': { type: 'string', default: process.env.SWEEP_EVERY_SECONDS ?? '3600' },
   },
 });
 
 const log = (line: string) => console.log(`[certrevoke] ${line}`);
+
+function positive(flag: string): number {
+  const value = Number(values[flag as 'time-scale' | 'sweep-every']);
+  if (!(value > 0) || !Number.isFinite(value)) {
+    console.error(`[certrevoke] --${flag} must be a positive number; got ${String(values[flag as 'time-scale' | 'sweep-every'])}.`);
+    process.exit(2);
+  }
+  return value;
+}
+const timeScale = positive('time-scale');
+const sweepEverySeconds = positive('sweep-every');
 
 try {
   const runtime = await startLocalRuntime({
@@ -20,7 +32,8 @@ try {
     dataDir: values.data,
     inMemory: values['in-memory'],
     seed: !values['no-seed'],
-    timeScale: Number(values['time-scale']),
+    timeScale,
+    sweepEverySeconds,
     log,
   });
   console.log(`\ncertrevoke is running at ${runtime.url}   (Ctrl-C stops everything)\n`);

@@ -20,6 +20,8 @@ export interface RuntimeOptions {
   seed: boolean;
   /** Below 1, time runs faster: waits, timeouts and the service clock alike (0.0001: 3 days ≈ 26 s). */
   timeScale: number;
+  /** Seconds of service time between sweeps (scaled like every other wait); default hourly. */
+  sweepEverySeconds?: number;
   log: (line: string) => void;
 }
 
@@ -96,6 +98,8 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     const reconciled = await reconcileLetters();
     if (reconciled > 0) options.log(`processed ${reconciled} letter upload(s) that arrived while stopped`);
 
+    stops.push(startSweepTimer(options));
+
     const server = createGateway({ tokens, dnsZone: sharedDnsZone });
     await listen(server, options.port);
     stops.push(() => new Promise<void>((r) => server.close(() => r())));
@@ -124,6 +128,33 @@ async function resumeRevocations(): Promise<number> {
   const reissues = await reissueStore().active();
   for (const reissue of reissues) await deps.workflows.startReissue(reissue).catch(() => undefined);
   return active.length + reissues.length;
+}
+
+/** Local stand-in for the hourly EventBridge schedule; a sweep still running is never started twice. */
+function startSweepTimer(options: RuntimeOptions): () => Promise<void> {
+  const everyMs = Math.max(1000, (options.sweepEverySeconds ?? 3600) * 1000 * options.timeScale);
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    running ??= (async () => {
+      const { runSweep } = await import('../../lib/app/sweeps.js');
+      const { sweepDeps } = await import('../../lib/root.js');
+      const r = await runSweep(sweepDeps(), { remainingMs: () => 5 * 60_000 });
+      const changed = r.expired + r.toBeRenewed + r.validationsExpired + r.slotsClosed + r.locksFreed + r.uploadsRenotified;
+      if (changed > 0 || r.failures > 0) {
+        options.log(
+          `sweep: ${r.expired} expired, ${r.toBeRenewed} to be renewed, ${r.validationsExpired} validations expired, ${r.slotsClosed} slots closed, ${r.locksFreed} locks freed` +
+            `${r.failures > 0 ? `, ${r.failures} failed (retried next sweep)` : ''} (${r.itemsRead} read, ${r.durationMs} ms)`,
+        );
+      }
+    })()
+      .catch((error: unknown) => options.log(`sweep failed: ${(error as Error).message}`))
+      .finally(() => (running = undefined));
+  }, everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 /** Uploads made while the runtime was down raised no event here: decide them now. */

@@ -7,8 +7,11 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 /** A write in a transaction and the state it expects to find. */
 export interface Write {
   item: Record<string, unknown>;
-  /** `new`: the item must not exist (or, with `orExpiredBefore`, its TTL has passed); a number: its `version`; `any`: no condition. */
-  expect: 'new' | number | { newOrExpiredBefore: number } | 'any';
+  /**
+   * `new`: the item must not exist (or, with `newOrExpiredBefore`, its TTL has passed); a
+   * number: its `version`; `matches`: it exists with these attribute values; `any`: no condition.
+   */
+  expect: 'new' | number | { newOrExpiredBefore: number } | { matches: Record<string, string> } | 'any';
   /** Delete instead of put (the expectation still applies). */
   remove?: boolean;
 }
@@ -65,12 +68,23 @@ function transactItem(TableName: string, write: Write): TransactItem {
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':expected': write.expect },
           }
-        : {
-            ConditionExpression: 'attribute_not_exists(pk) OR #expires < :now',
-            ExpressionAttributeNames: { '#expires': 'expiresAtEpoch' },
-            ExpressionAttributeValues: { ':now': write.expect.newOrExpiredBefore },
-          };
+        : 'matches' in write.expect
+          ? matches(write.expect.matches)
+          : {
+              ConditionExpression: 'attribute_not_exists(pk) OR #expires < :now',
+              ExpressionAttributeNames: { '#expires': 'expiresAtEpoch' },
+              ExpressionAttributeValues: { ':now': write.expect.newOrExpiredBefore },
+            };
   const common = { TableName, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
   if (write.remove) return { Delete: { ...common, Key: { pk: write.item.pk as string, sk: write.item.sk as string } } };
   return { Put: { ...common, Item: write.item } };
+}
+
+function matches(values: Record<string, string>): Condition {
+  const names = Object.keys(values);
+  return {
+    ConditionExpression: ['attribute_exists(pk)', ...names.map((_, i) => `#m${i} = :m${i}`)].join(' AND '),
+    ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#m${i}`, n])),
+    ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:m${i}`, values[n]])),
+  };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditEvent, Certificate, DomainLock, Reissue, Revocation } from '../app/model.js';
-import { dayOf } from '../domain/sweep.js';
+import { certificateDueAt, dueSlot, requestDueAt } from '../domain/sweep.js';
 
 /** Key layout of the single table; every item shape is mapped here and nowhere else. */
 export const keys = {
@@ -9,6 +9,8 @@ export const keys = {
   idempotency: (account: string, key: string) => ({ pk: `IDEMPOTENCY#${account}#${key}`, sk: 'IDEMPOTENCY' }),
   reissue: (id: string) => ({ pk: `REISSUE#${id}`, sk: 'REISSUE' }),
   lock: (registrableDomain: string) => ({ pk: `LOCK#${registrableDomain}`, sk: 'LOCK' }),
+  sweepCheckpoint: () => ({ pk: 'SWEEP', sk: 'CHECKPOINT' }),
+  duePk: (day: string) => `DUE#${day}`,
   accountPk: (account: string) => `ACCOUNT#${account}`,
 };
 
@@ -25,8 +27,7 @@ export function certificateItem(c: Certificate): Record<string, unknown> {
     ...keys.certificate(c.id),
     kind: 'certificate',
     ...(c.deletedAt ? {} : { accountPk: keys.accountPk(c.account), accountSk: `${c.createdAt}#${c.id}` }),
-    // Only issued certificates can become due, so only they sit in the expiry index.
-    ...(c.status === 'issued' && !c.deletedAt ? { expiryPk: `EXPIRY#${dayOf(c.notAfter)}`, expirySk: `${c.notAfter}#${c.id}` } : {}),
+    ...(c.deletedAt ? {} : dueKeys(certificateDueAt(c), c.updatedAt, 'certificate', c.id)),
     ...c,
   };
 }
@@ -36,6 +37,7 @@ export function revocationItem(r: Revocation): Record<string, unknown> {
     ...keys.revocation(r.id),
     kind: 'revocation',
     ...(TERMINAL.includes(r.status) ? {} : { activePk: ACTIVE_REVOCATIONS_PK, activeSk: `${r.createdAt}#${r.id}` }),
+    ...dueKeys(requestDueAt(r), r.updatedAt, 'revocation', r.id),
     ...(r.status === 'pending_review' && r.queuedAt ? { reviewPk: REVIEW_QUEUE_PK, reviewSk: `${r.queuedAt}#${r.id}` } : {}),
     ...r,
   };
@@ -46,9 +48,17 @@ export function reissueItem(r: Reissue): Record<string, unknown> {
     ...keys.reissue(r.id),
     kind: 'reissue',
     ...(r.status === 'issued' || r.status === 'failed' ? {} : { activePk: ACTIVE_REISSUES_PK, activeSk: `${r.createdAt}#${r.id}` }),
+    ...dueKeys(requestDueAt(r), r.updatedAt, 'reissue', r.id),
     ...(r.status === 'pending_review' && r.queuedAt ? { reviewPk: REVIEW_QUEUE_PK, reviewSk: `${r.queuedAt}#${r.id}` } : {}),
     ...r,
   };
+}
+
+/** The due-index keys of an item the sweep will have to act on (none when it never will). */
+function dueKeys(dueAt: string | undefined, updatedAt: string, kind: string, id: string): Record<string, string> {
+  if (!dueAt) return {};
+  const slot = dueSlot(dueAt, updatedAt);
+  return { duePk: keys.duePk(slot.day), dueSk: `${slot.at}#${kind}#${id}` };
 }
 
 export function lockItem(lock: DomainLock): Record<string, unknown> {
@@ -65,7 +75,7 @@ export function eventItem(event: AuditEvent, index: number): Record<string, unkn
   };
 }
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'kind', 'accountPk', 'accountSk', 'expiryPk', 'expirySk', 'activePk', 'activeSk', 'reviewPk', 'reviewSk', 'lockPk', 'lockSk'];
+const KEY_ATTRIBUTES = ['pk', 'sk', 'kind', 'accountPk', 'accountSk', 'duePk', 'dueSk', 'activePk', 'activeSk', 'reviewPk', 'reviewSk', 'lockPk', 'lockSk'];
 
 /** The domain object of an item: the item without its key attributes. */
 export function fromItem<T>(item: Record<string, unknown>): T {

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { LetterStore, PresignedPost } from '../app/ports.js';
@@ -73,6 +73,19 @@ export class S3LetterStore implements LetterStore {
 
   async deleteUpload(key: string): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.intake(), Key: key }));
+  }
+
+  async renotifyUpload(key: string): Promise<void> {
+    // S3 refuses a copy onto itself that changes nothing: new metadata makes it a new version and an ObjectCreated:Copy event.
+    await this.s3.send(
+      new CopyObjectCommand({
+        Bucket: this.intake(),
+        Key: key,
+        CopySource: `${this.intake()}/${key.split('/').map(encodeURIComponent).join('/')}`,
+        MetadataDirective: 'REPLACE',
+        Metadata: { renotified: new Date().toISOString() },
+      }),
+    );
   }
 
   async *listUploads(before: Date): AsyncIterable<string> {

@@ -16,8 +16,12 @@ export const TABLE_INDEXES = {
   byAccount: { name: 'byAccount', partitionKey: 'accountPk', sortKey: 'accountSk' },
   /** Pending reviews, oldest first. */
   reviewQueue: { name: 'reviewQueue', partitionKey: 'reviewPk', sortKey: 'reviewSk' },
-  /** Issued certificates by expiry day, so a sweep reads only what is due. */
-  byExpiryDay: { name: 'byExpiryDay', partitionKey: 'expiryPk', sortKey: 'expirySk' },
+  /**
+   * What the sweep must act on, by the UTC day it becomes due (then by due time): issued
+   * certificates (renewal window, expiry), validations (deadline), upload slots (expiry). The
+   * sweep queries only the days up to today, up to now, so it reads only what is due.
+   */
+  dueByDay: { name: 'dueByDay', partitionKey: 'duePk', sortKey: 'dueSk' },
   /** Requests still in flight (revocations, reissues), so a restart or sweep resumes every one. */
   activeRequests: { name: 'activeRequests', partitionKey: 'activePk', sortKey: 'activeSk' },
   /** Reissue locks per registrable domain, for the stale-lock sweep. */

@@ -189,6 +189,8 @@ export interface LetterStore {
   /** The upload's bytes, or undefined when it is gone; never more than `maxBytes` are read. */
   readUpload(key: string, maxBytes: number): Promise<Uint8Array | undefined>;
   deleteUpload(key: string): Promise<void>;
+  /** Has S3 report the upload again (a copy onto itself), so the processor takes it up once more. */
+  renotifyUpload(key: string): Promise<void>;
   /** Keys under `uploads/` last modified before `before`, page by page. */
   listUploads(before: Date): AsyncIterable<string>;
   /** Writes evidence once (`If-None-Match: *`): `false` when the key already holds an object. */
@@ -229,4 +231,27 @@ export interface ReissueStore {
   create(reissue: Reissue, change: ReissueChange): Promise<void>;
   transition(reissue: Reissue, expectedVersion: number, change: ReissueChange): Promise<Reissue>;
   active(): Promise<Reissue[]>;
+}
+
+/** An item the sweep has to act on, as the due index holds it (possibly a little stale). */
+export type DueItem = { kind: 'certificate'; certificate: Certificate } | { kind: 'revocation'; revocation: Revocation } | { kind: 'reissue'; reissue: Reissue };
+
+/** Where the next sweep starts: the first day not known to be finished, and the position in it. */
+export interface SweepCheckpoint {
+  day: string;
+  cursor?: string | undefined;
+  version: number;
+}
+
+/** The sweep's reads (the due index, the locks) and its own bookkeeping. */
+export interface SweepStore {
+  /** One page of what is due on `day` up to `upTo`, in due order, from `cursor`. */
+  duePage(day: string, upTo: Date, limit: number, cursor?: string): Promise<Page<DueItem>>;
+  checkpoint(): Promise<SweepCheckpoint | undefined>;
+  /** Saves the position if no other sweep saved since `expectedVersion` was read; false if one did (its position stands). */
+  saveCheckpoint(position: { day: string; cursor?: string | undefined }, expectedVersion: number | undefined): Promise<boolean>;
+  /** Every reissue lock (one per reissue in flight). */
+  locks(): Promise<DomainLock[]>;
+  /** Deletes the lock if it is still the same one, with the audit event; false when it changed or went. */
+  freeLock(lock: DomainLock, event: AuditEvent): Promise<boolean>;
 }

@@ -270,18 +270,23 @@ export async function failReissue(deps: Pick<ReissueDeps, 'reissues' | 'certific
   let ended: Reissue | undefined;
   await retryOnConflict(() => deps.reissues.get(id), `reissue ${id}`, async (r) => {
     if (FINAL.includes(r.status)) return;
-    const certificate = await deps.certificates.get(r.certificateId);
-    const at = deps.clock().toISOString();
-    const { taskToken: _t, queuedAt: _q, ...rest } = r;
-    ended = await deps.reissues.transition(
-      { ...rest, status: 'failed', failureCode, ...(reviewerNote ? { reviewerNote, reviewedBy: actor } : {}), updatedAt: at },
-      r.version,
-      {
-        certificates: certificate?.status === 'reissuing' ? [{ certificate: { ...certificate, status: 'issued', updatedAt: at }, expectedVersion: certificate.version }] : [],
-        releaseLock: r.registrableDomain,
-        events: [event(r, r.certificateId, 'reissue.failed', actor, at, { failureCode, ...(reviewerNote ? { reviewerNote } : {}) })],
-      },
-    );
+    ended = await endReissue(deps, r, failureCode, actor, reviewerNote);
   });
   return ended;
+}
+
+/** One transaction: the request `failed`, its certificate back to `issued`, the domain lock freed. Throws `VersionConflictError` on a lost race. */
+export async function endReissue(deps: Pick<ReissueDeps, 'reissues' | 'certificates' | 'clock'>, r: Reissue, failureCode: string, actor: string, reviewerNote?: string): Promise<Reissue> {
+  const certificate = await deps.certificates.get(r.certificateId);
+  const at = deps.clock().toISOString();
+  const { taskToken: _t, queuedAt: _q, ...rest } = r;
+  return deps.reissues.transition(
+    { ...rest, status: 'failed', failureCode, ...(reviewerNote ? { reviewerNote, reviewedBy: actor } : {}), updatedAt: at },
+    r.version,
+    {
+      certificates: certificate?.status === 'reissuing' ? [{ certificate: { ...certificate, status: 'issued', updatedAt: at }, expectedVersion: certificate.version }] : [],
+      releaseLock: r.registrableDomain,
+      events: [event(r, r.certificateId, 'reissue.failed', actor, at, { failureCode, ...(reviewerNote ? { reviewerNote } : {}) })],
+    },
+  );
 }

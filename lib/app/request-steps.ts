@@ -17,11 +17,12 @@ export class RequestClosedError extends DomainError {
 
 /**
  * Reads a request (revocation or reissue) and applies `step`; a concurrent change (a lost
- * conditional write) makes it read and decide again, a few times at most.
+ * conditional write) makes it read and decide again, a few times at most. With `first` (a copy
+ * already read, say from an index) the first attempt starts from it instead of a read.
  */
-export async function retryOnConflict<T>(load: () => Promise<T | undefined>, what: string, step: (request: T) => Promise<void>): Promise<void> {
+export async function retryOnConflict<T>(load: () => Promise<T | undefined>, what: string, step: (request: T) => Promise<void>, first?: T): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const request = await load();
+    const request = attempt === 1 && first !== undefined ? first : await load();
     if (!request) throw new RequestClosedError(`${what} does not exist`);
     try {
       return await step(request);

@@ -100,6 +100,20 @@ export const CertificateReply = z.object({ certificate: CertificateSchema });
 export const CertificatePage = z.object({ items: z.array(CertificateSchema), nextCursor: z.string().nullable() });
 export const HealthReply = z.object({ status: z.literal('ok') });
 
+const count = z.int().nonnegative();
+export const SweepReply = z.object({
+  expired: count,
+  toBeRenewed: count,
+  validationsExpired: count,
+  slotsClosed: count,
+  locksFreed: count,
+  uploadsRenotified: count.describe('Expired slots kept open because an unprocessed upload sits under them; S3 reports it again.'),
+  failures: count.describe('Items the sweep could not act on; they stay due and the next sweep tries again.'),
+  itemsRead: count.describe('Items read from the due index and the lock list: what the sweep cost.'),
+  durationMs: count,
+  complete: z.boolean().describe('False when the sweep stopped before its time ran out; the next one resumes where it stopped.'),
+});
+
 export const ProblemSchema = z.object({
   type: z.string(),
   title: z.string(),

@@ -19,6 +19,8 @@ export interface ApiRequest<R extends RouteSpec> {
   query: Out<R['query']>;
   body: Out<R['body']>;
   headers: Record<string, string | undefined>;
+  /** The invocation's time left: long work stops cleanly before it runs out. */
+  remainingMs: () => number;
 }
 
 interface ParsedInput {
@@ -42,7 +44,7 @@ export function apiHandler<R extends RouteSpec>(route: R, fn: (request: ApiReque
     .use(problemReplies())
     .use(authorize(route))
     .use(parseInput(route))
-    .handler((event) => fn(event.parsed as unknown as ApiRequest<R>));
+    .handler((event, context) => fn({ ...event.parsed, remainingMs: () => context.getRemainingTimeInMillis() } as unknown as ApiRequest<R>));
 }
 
 /** Errors below 500 show their sentence; a 500 shows nothing internal and is logged. */

@@ -17,6 +17,7 @@ import {
   UploadSlotReply,
   ReissueReply,
   SubmitReissueBody,
+  SweepReply,
 } from '../app/schemas.js';
 
 export interface RouteSpec {
@@ -73,6 +74,14 @@ export const ROUTES = {
     body: RegisterCertificateBody,
     success: { status: 201, json: CertificateReply },
     errors: [400],
+  },
+  runSweep: {
+    method: 'POST',
+    path: '/admin/sweeps',
+    auth: 'operator',
+    handler: 'run-sweep',
+    summary: 'Run the expiry sweep now (it also runs hourly); counts per effect',
+    success: { status: 200, json: SweepReply },
   },
   listCertificates: {
     method: 'GET',

@@ -100,19 +100,30 @@ describe('DynamoCertificateStore', () => {
     await expect(store.listByAccount(mine.account, { limit: 10, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidRequestError);
   });
 
-  it('keeps only issued certificates in the expiry-day index', async () => {
-    const issued = storedCertificate({ notAfter: '2031-05-06T07:00:00.000Z' });
-    const revoked = storedCertificate({ notAfter: '2031-05-06T08:00:00.000Z', status: 'revoked' });
+  it('files an issued certificate in the due index when its renewal window opens, then when it expires', async () => {
+    const issued = storedCertificate({ notAfter: '2031-05-06T07:00:00.000Z', renewalStatus: 'none' });
+    const revoked = storedCertificate({ notAfter: '2031-05-06T08:00:00.000Z', renewalStatus: 'none', status: 'revoked' });
     for (const c of [issued, revoked]) await store.create(c, auditEvent(c));
-    expect(await dueOn('EXPIRY#2031-05-06')).toEqual([issued.id]);
+    expect(await dueOn('DUE#2031-04-06')).toEqual([issued.id]);
 
-    await store.update({ ...issued, status: 'revoking' }, 1, auditEvent(issued, { at: '2026-04-01T00:00:00.000Z', type: 'x' }));
-    expect(await dueOn('EXPIRY#2031-05-06')).toEqual([]);
+    const flagged = await store.update({ ...issued, renewalStatus: 'to_be_renewed' }, 1, auditEvent(issued, { at: '2031-04-07T00:00:00.000Z', type: 'x' }));
+    expect(await dueOn('DUE#2031-04-06')).toEqual([]);
+    expect(await dueOn('DUE#2031-05-06')).toEqual([issued.id]);
+
+    await store.update({ ...flagged, status: 'revoking' }, flagged.version, auditEvent(issued, { at: '2031-04-08T00:00:00.000Z', type: 'x' }));
+    expect(await dueOn('DUE#2031-05-06')).toEqual([]);
+  });
+
+  it('files a certificate written after it became due under the day it was written, never an earlier one', async () => {
+    const late = storedCertificate({ notAfter: '2026-01-10T00:00:00.000Z', renewalStatus: 'none', updatedAt: '2026-03-01T10:00:00.000Z' });
+    await store.create(late, auditEvent(late));
+    expect(await dueOn('DUE#2025-12-11')).toEqual([]);
+    expect(await dueOn('DUE#2026-03-01')).toEqual([late.id]);
   });
 });
 
 async function dueOn(day: string): Promise<unknown[]> {
-  const index = TABLE_INDEXES.byExpiryDay;
+  const index = TABLE_INDEXES.dueByDay;
   const { Items = [] } = await table.db.send(
     new QueryCommand({
       TableName: table.tableName,
