@@ -172,6 +172,11 @@ export class ServiceFunction extends NodejsFunction {
    * - `process`: s3:GetObject (also HeadObject) and s3:DeleteObject, kms:Decrypt, and
    *   s3:ListBucket on the bucket: without it S3 answers 403 rather than 404 for an upload that is
    *   already gone, and a repeated event would fail until it is dead-lettered.
+   * - `renotify` (the sweep): HeadObject (s3:GetObject) to look under an expired slot, and
+   *   CopyObject onto itself (s3:GetObject of the source, s3:PutObject of the copy, kms:Decrypt
+   *   and kms:GenerateDataKey), so S3 reports the upload again; no delete. Also s3:ListBucket on
+   *   the bucket, for the same reason as `process`: an empty slot, the usual case, must be a 404
+   *   (closed by the sweep), not a 403 that fails the sweep of that request on every run.
    */
   bindIntake(bucket: IBucket, access: IntakeAccess): void {
     const uploads = bucket.arnForObjects(`${LETTER_PREFIXES.upload}*`);
@@ -181,6 +186,7 @@ export class ServiceFunction extends NodejsFunction {
     } else if (access === 'renotify') {
       // Looks for an upload under an expired slot and copies it onto itself, so S3 reports it again.
       this.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [uploads] }));
+      this.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
       this.grantKeyThroughS3(bucket, 'kms:Decrypt');
       this.grantKeyThroughS3(bucket, 'kms:GenerateDataKey');
     } else {

@@ -2,23 +2,32 @@ import { parseArgs } from 'node:util';
 import { startLocalRuntime } from './runtime.js';
 
 /** `npm start`: the whole service on http://127.0.0.1:3000 with demo data and a token per role. */
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: process.env.PORT ?? '3000' },
-    data: { type: 'string', default: process.env.CERTREVOKE_DATA ?? '.data' },
-    'in-memory': { type: 'boolean', default: false },
-    'no-seed': { type: 'boolean', default: false },
-    'time-scale': { type: 'string', default: process.env.TIME_SCALE ?? '1' },
-    'sweep-every': { type: 'string', default: process.env.SWEEP_EVERY_SECONDS ?? '3600' },
-  },
-});
+// An unknown or malformed flag is a usage error (exit 2), not a crash.
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: process.env.PORT ?? '3000' },
+        data: { type: 'string', default: process.env.CERTREVOKE_DATA ?? '.data' },
+        'in-memory': { type: 'boolean', default: false },
+        'no-seed': { type: 'boolean', default: false },
+        'time-scale': { type: 'string', default: process.env.TIME_SCALE ?? '1' },
+        'sweep-every': { type: 'string', default: process.env.SWEEP_EVERY_SECONDS ?? '3600' },
+      },
+    });
+  } catch (error) {
+    console.error(`[certrevoke] ${(error as Error).message}`);
+    console.error('Usage: npm start -- [--port N] [--data DIR] [--in-memory] [--no-seed] [--time-scale X] [--sweep-every SECONDS]');
+    process.exit(2);
+  }
+})();
 
 const log = (line: string) => console.log(`[certrevoke] ${line}`);
 
-function positive(flag: string): number {
-  const value = Number(values[flag as 'time-scale' | 'sweep-every']);
+function positive(flag: 'time-scale' | 'sweep-every'): number {
+  const value = Number(values[flag]);
   if (!(value > 0) || !Number.isFinite(value)) {
-    console.error(`[certrevoke] --${flag} must be a positive number; got ${String(values[flag as 'time-scale' | 'sweep-every'])}.`);
+    console.error(`[certrevoke] --${flag} must be a positive number; got ${values[flag]}.`);
     process.exit(2);
   }
   return value;

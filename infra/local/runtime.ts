@@ -132,7 +132,8 @@ async function resumeRevocations(): Promise<number> {
 
 /** Local stand-in for the hourly EventBridge schedule; a sweep still running is never started twice. */
 function startSweepTimer(options: RuntimeOptions): () => Promise<void> {
-  const everyMs = Math.max(1000, (options.sweepEverySeconds ?? 3600) * 1000 * options.timeScale);
+  // Node runs a timer longer than 2^31-1 ms every millisecond instead: clamp to the longest it keeps (~24.8 days).
+  const everyMs = Math.min(2 ** 31 - 1, Math.max(1000, (options.sweepEverySeconds ?? 3600) * 1000 * options.timeScale));
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     running ??= (async () => {

@@ -73,12 +73,14 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions): Promise<
   const yesterday = dayOf(new Date(now.getTime() - DAY_MS));
   const checkpoint = await deps.sweeps.checkpoint();
   const first = checkpoint ? (checkpoint.day < yesterday ? checkpoint.day : yesterday) : dayOf(new Date(now.getTime() - FIRST_SWEEP_LOOKBACK_DAYS * DAY_MS));
-  // The earliest day with an item that failed: the checkpoint never moves past it.
+  // The earliest day with an item left to look at again (it failed, or waits for its upload): the checkpoint never moves past it.
   let held: string | undefined;
   const attempt = async (day: string, what: Record<string, unknown>, work: () => Promise<Counter | undefined>) => {
     try {
       const effect = await work();
       if (effect) counts[effect]++;
+      // A slot kept open for its upload is looked at again next run, whatever the processor decides.
+      if (effect === 'uploadsRenotified') held = held && held < day ? held : day;
     } catch (error) {
       counts.failures++;
       held = held && held < day ? held : day;
