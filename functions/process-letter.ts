@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processUpload } from '../lib/app/letters.js';
-import { logger } from '../lib/http/logger.js';
+import { lambdaContextLogging, logger } from '../lib/http/logger.js';
 import { letterProcessingDeps } from '../lib/root.js';
 
 /** A hostile PDF may take a worker start plus its 3 s budget: leave room for one more. */
@@ -34,4 +34,6 @@ export async function processLetters(event: SQSEvent, context?: Pick<Context, 'g
   }
   return { batchItemFailures: failures };
 }
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler((event, context) => processLetters(event, context));
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(lambdaContextLogging())
+  .handler((event, context) => processLetters(event, context));

@@ -1,6 +1,6 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpNoneAuthorizer, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, LogGroupLogDestination, type CfnStage, type HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -12,6 +12,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ROUTES, type RouteName } from '../lib/http/contract.js';
 import { CognitoIssuer, type JwtIssuer } from './constructs/cognito-issuer.js';
+import { acknowledge } from './constructs/nag.js';
 import {
   pascalCase,
   ServiceFunction,
@@ -88,6 +89,65 @@ const TIMEOUTS: Partial<Record<HandlerName, Duration>> = {
   'run-sweep': Duration.seconds(29),
 };
 
+/**
+ * Each route's throttling on the stage: `rate` is the steady requests per second, `burst` the
+ * bucket. One row per route (a route added to ROUTES fails to compile until it has one). HTTP
+ * APIs have no per-client usage plans: a route's limit is shared by all its callers, and beyond
+ * it API Gateway answers 429.
+ * - Reads and the public documents: 50/s, bursts of 100.
+ * - Submissions and other writes: 10/s, bursts of 20.
+ * - Routes that cost more than a write — they sign with the CA, generate keys or probe the
+ *   customer's DNS and web server from our functions: 5/s, bursts of 10.
+ * - POST /admin/sweeps runs a sweep of up to 29 s: 1/s, bursts of 2.
+ */
+export const ROUTE_THROTTLING = {
+  health: { rate: 50, burst: 100 },
+  openapi: { rate: 50, burst: 100 },
+  caCertificate: { rate: 50, burst: 100 },
+  crl: { rate: 50, burst: 100 },
+  registerCertificate: { rate: 5, burst: 10 },
+  runSweep: { rate: 1, burst: 2 },
+  listCertificates: { rate: 50, burst: 100 },
+  getCertificate: { rate: 50, burst: 100 },
+  downloadCertificate: { rate: 50, burst: 100 },
+  deleteCertificate: { rate: 10, burst: 20 },
+  certificateEvents: { rate: 50, burst: 100 },
+  submitRevocation: { rate: 10, burst: 20 },
+  getRevocation: { rate: 50, burst: 100 },
+  checkValidation: { rate: 5, burst: 10 },
+  letterTemplate: { rate: 50, burst: 100 },
+  letterUpload: { rate: 10, burst: 20 },
+  listReviews: { rate: 50, burst: 100 },
+  getReview: { rate: 50, burst: 100 },
+  decideReview: { rate: 10, burst: 20 },
+  submitReissue: { rate: 5, burst: 10 },
+  getReissue: { rate: 50, burst: 100 },
+  reissuePrivateKey: { rate: 50, burst: 100 },
+} as const satisfies Record<RouteName, { rate: number; burst: number }>;
+/** The stage's default, for any request that matches no route above. */
+export const DEFAULT_THROTTLING: ThrottleSettings = { rateLimit: 50, burstLimit: 100 };
+
+type PublicRoute = { [K in RouteName]: (typeof ROUTES)[K]['auth'] extends 'public' ? K : never }[RouteName];
+/**
+ * Why each public route has no authorizer (cdk-nag AwsSolutions-APIG4). A route made public in
+ * ROUTES fails to compile until it has a reason here.
+ */
+const PUBLIC_ROUTE_REASONS: Record<PublicRoute, string> = {
+  health: 'GET /health is the liveness check for uptime monitors and load tests, which hold no token; it answers {"status":"ok"} and reads nothing.',
+  openapi: 'GET /openapi.json is the published API contract (the same document as API.md), generated from the route table; it holds no account data.',
+  caCertificate: 'GET /ca.pem is the CA certificate, which is public by nature: relying parties without an account need it to verify the certificates the CA issues.',
+  crl: 'GET /crl is the CA-signed revocation list; RFC 5280 relying parties fetch it without credentials, and its signature, not the transport, makes it trustworthy.',
+};
+
+/**
+ * What browsers on the console's origin may send (CORS): the methods of ROUTES, the bearer
+ * token, JSON bodies and the revocation's Idempotency-Key; and what they may read besides the
+ * CORS-safelisted headers: Location (of a created resource) and Content-Disposition (the file
+ * name of a downloaded certificate, key or letter). No credentials: the token is a header, not a cookie.
+ */
+const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key'];
+const CORS_EXPOSE_HEADERS = ['location', 'content-disposition'];
+
 export interface ApiProps {
   table: ITable;
   caSecret: ISecret;
@@ -99,6 +159,8 @@ export interface ApiProps {
   letterEvidence: IBucket;
   /** Who signs accepted tokens; when absent a Cognito user pool is created. */
   jwt?: JwtIssuer;
+  /** The console's origin (https, no path): the only origin CORS allows, and the user pool's callback origin. */
+  consoleOrigin: string;
 }
 
 /**
@@ -109,6 +171,10 @@ export class Api extends Construct {
   readonly httpApi: HttpApi;
   readonly stage: HttpStage;
   readonly functions: ReadonlyMap<HandlerName, ServiceFunction>;
+  /** Who signs the tokens the authorizer accepts: the given issuer, or the user pool created here. */
+  readonly jwt: JwtIssuer;
+  /** The functions of the token issuer (the user pool's Pre Token Generation trigger); none for an external issuer. */
+  readonly issuerFunctions: readonly ServiceFunction[];
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -132,7 +198,10 @@ export class Api extends Construct {
     }
     this.functions = functions;
 
-    const jwt = props.jwt ?? new CognitoIssuer(this, 'Issuer');
+    const jwt = props.jwt ?? new CognitoIssuer(this, 'Issuer', { consoleOrigin: props.consoleOrigin });
+    if (jwt.scopes.length === 0) throw new Error('The JWT issuer must name at least one scope for the routes to require: an ID token carries none.');
+    this.jwt = jwt;
+    this.issuerFunctions = jwt instanceof CognitoIssuer ? [jwt.preTokenGeneration] : [];
     const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', jwt.issuer, { jwtAudience: jwt.audience });
     // Explicit, so a default authorizer added to the API later cannot silently cover them.
     const noAuth = new HttpNoneAuthorizer();
@@ -141,10 +210,19 @@ export class Api extends Construct {
       description: 'certrevoke HTTP API',
       // The default stage cannot take access log settings; this one is the same `$default`.
       createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [props.consoleOrigin],
+        allowMethods: [...new Set(Object.values(ROUTES).map((route) => CorsHttpMethod[route.method]))],
+        allowHeaders: CORS_ALLOW_HEADERS,
+        exposeHeaders: CORS_EXPOSE_HEADERS,
+        allowCredentials: false,
+        maxAge: Duration.hours(1),
+      },
     });
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
+      throttle: DEFAULT_THROTTLING,
       accessLogSettings: {
         destination: new LogGroupLogDestination(new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH })),
         format: AccessLogFormat.custom(
@@ -164,21 +242,30 @@ export class Api extends Construct {
       },
     });
 
-    for (const route of Object.values(ROUTES)) {
-      this.httpApi.addRoutes({
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const [name, route] of Object.entries(ROUTES) as [RouteName, (typeof ROUTES)[RouteName]][]) {
+      const [httpRoute] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integrations.get(route.handler)!,
-        // Roles are checked by the handler (lib/http/auth.ts); the gateway checks the token.
-        authorizer: route.auth === 'public' ? noAuth : authorizer,
+        // The gateway checks the token and its scope; the handler checks the role (lib/http/auth.ts).
+        ...(route.auth === 'public' ? { authorizer: noAuth } : { authorizer, authorizationScopes: jwt.scopes }),
       });
+      if (route.auth === 'public') acknowledge(httpRoute!, 'AwsSolutions-APIG4', PUBLIC_ROUTE_REASONS[name as PublicRoute]);
+      const { rate, burst } = ROUTE_THROTTLING[name];
+      routeSettings[`${route.method} ${route.path}`] = { ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst };
+      // CloudFormation rejects settings for a route the stage cannot find yet.
+      this.stage.node.addDependency(httpRoute!);
     }
+    (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'JwtIssuer', { value: jwt.issuer, description: 'The issuer the JWT authorizer accepts' });
+    new CfnOutput(this, 'JwtScopes', { value: jwt.scopes.join(' '), description: 'The scopes every authorized route requires' });
     if (jwt instanceof CognitoIssuer) {
       new CfnOutput(this, 'UserPoolId', { value: jwt.userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: jwt.client.userPoolClientId });
+      new CfnOutput(this, 'SignInUrl', { value: jwt.domain.baseUrl(), description: 'Managed login (authorization code grant with PKCE)' });
     }
   }
 }

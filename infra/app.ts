@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Api } from './api.js';
 import type { JwtIssuer } from './constructs/cognito-issuer.js';
 import { LetterProcessing } from './constructs/letter-processing.js';
+import { Monitoring } from './constructs/monitoring.js';
 import { ReissueWorkflow } from './constructs/reissue-workflow.js';
 import { RevocationWorkflow } from './constructs/revocation-workflow.js';
 import { Stateful } from './stateful.js';
@@ -18,12 +20,14 @@ import { SweepSchedule } from './constructs/sweep-schedule.js';
  * delete and the table is deletion-protected, which is what a separate stack would protect.
  *
  * Token issuer, from context:
- *   -c jwtIssuer=https://issuer.example -c jwtAudience=client-a,client-b
- * Without them, the stack creates a Cognito user pool and app client and trusts those.
+ *   -c jwtIssuer=https://issuer.example -c jwtAudience=client-a,client-b -c jwtScopes=api.read,api.write
+ *      every authorized route requires all the scopes (ID tokens carry none, so they never pass).
+ * Without them, the stack creates a Cognito user pool, its app client and the `certrevoke/api`
+ * scope, and trusts those; its callback and sign-out URLs are on consoleOrigin.
  *
  * Letters, from context:
  *   -c consoleOrigin=https://console.example.com   the only origin whose browsers may POST
- *      uploads to the intake bucket (CORS); an https origin, no path. Default below.
+ *      uploads to the intake bucket and call the HTTP API (CORS); an https origin, no path. Default below.
  *   -c evidenceRetentionDays=365   how long each accepted letter is locked in the evidence bucket
  *      (S3 Object Lock, GOVERNANCE mode); a whole number of days. Default below.
  */
@@ -40,8 +44,9 @@ export function buildApp(app: App): {
   sweep: SweepSchedule;
 } {
   const stack = new Stack(app, 'Certrevoke', { description: 'certrevoke: certificate lifecycle API' });
+  const consoleOrigin = consoleOriginFromContext(app);
   const stateful = new Stateful(stack, 'Stateful', {
-    consoleOrigin: consoleOriginFromContext(app),
+    consoleOrigin,
     evidenceRetention: Duration.days(evidenceRetentionDaysFromContext(app)),
   });
   const revocation = new RevocationWorkflow(stack, 'RevocationWorkflow', { table: stateful.table, caSecret: stateful.caSecret });
@@ -55,6 +60,7 @@ export function buildApp(app: App): {
     letterIntake: stateful.letterIntake,
     letterEvidence: stateful.letterEvidence,
     jwt: jwtIssuerFromContext(app),
+    consoleOrigin,
   });
   const letters = new LetterProcessing(stack, 'LetterProcessing', {
     table: stateful.table,
@@ -63,6 +69,7 @@ export function buildApp(app: App): {
     revocationStateMachine: revocation.stateMachine,
   });
   const sweep = new SweepSchedule(stack, 'Sweep', { table: stateful.table, intake: stateful.letterIntake });
+  new Monitoring(stack, 'Monitoring', { functions: [...api.functions.values(), ...revocation.functions.values(), ...reissue.functions.values(), letters.processor, sweep.function, ...api.issuerFunctions], errorsAlarmedElsewhere: [sweep.function], stateMachines: [revocation.stateMachine, reissue.stateMachine], httpApi: api.httpApi });
   return { stack, stateful, revocation, reissue, api, letters, sweep };
 }
 
@@ -87,15 +94,30 @@ function evidenceRetentionDaysFromContext(app: App): number {
 function jwtIssuerFromContext(app: App): JwtIssuer | undefined {
   const issuer: unknown = app.node.tryGetContext('jwtIssuer');
   const audience: unknown = app.node.tryGetContext('jwtAudience');
-  if (issuer === undefined && audience === undefined) return undefined;
+  const scopes: unknown = app.node.tryGetContext('jwtScopes');
+  if (issuer === undefined && audience === undefined && scopes === undefined) return undefined;
   if (typeof issuer !== 'string' || !issuer.startsWith('https://') || typeof audience !== 'string' || audience.trim() === '') {
-    throw new Error('Give both -c jwtIssuer=https://… and -c jwtAudience=<id>[,<id>…], or neither for a Cognito user pool.');
+    throw new Error('Give both -c jwtIssuer=https://… and -c jwtAudience=<id>[,<id>…] (with -c jwtScopes), or none of them for a Cognito user pool.');
   }
-  return { issuer, audience: audience.split(',').map((a) => a.trim()).filter(Boolean) };
+  const list = (value: string) => value.split(',').map((a) => a.trim()).filter(Boolean);
+  if (typeof scopes !== 'string' || list(scopes).length === 0) {
+    throw new Error('-c jwtIssuer needs -c jwtScopes=<scope>[,<scope>…]: the scopes every authorized route requires, so that ID tokens (which carry none) are refused.');
+  }
+  return { issuer, audience: list(audience), scopes: list(scopes) };
 }
 
 // Build only when run as the app (`cdk synth`, which then synthesizes on exit), not when a
 // test imports buildApp.
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  buildApp(new App());
+  const app = new App();
+  buildApp(app);
+  checkWithNag(app);
+}
+
+/**
+ * cdk-nag's AWS Solutions rules as a CDK policy-validation plugin: an unacknowledged finding
+ * fails `cdk synth`. Each acknowledgment sits next to its resource with its reason.
+ */
+export function checkWithNag(app: App): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 }

@@ -1,21 +1,24 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { logger } from './http/logger.js';
+import { lambdaContextLogging, logger } from './http/logger.js';
 
 /**
  * A workflow task: validates its input, runs one step, and lets errors through by `name` so the
- * state machine's Retry and Catch can match them. Task tokens are never logged.
+ * state machine's Retry and Catch can match them. Task tokens are never logged (nor is the event,
+ * which carries them).
  */
 export function taskHandler<S extends z.ZodType, R>(name: string, schema: S, fn: (input: z.output<S>) => Promise<R>) {
-  return middy<unknown, R, Error, Context>().handler(async (event) => {
-    const input = schema.parse(event);
-    try {
-      return await fn(input);
-    } catch (error) {
-      const e = error as Error;
-      logger.warn('workflow task failed', { task: name, error: e.name, detail: e.message });
-      throw error;
-    }
-  });
+  return middy<unknown, R, Error, Context>()
+    .use(lambdaContextLogging())
+    .handler(async (event) => {
+      const input = schema.parse(event);
+      try {
+        return await fn(input);
+      } catch (error) {
+        const e = error as Error;
+        logger.warn('workflow task failed', { task: name, error: e.name, detail: e.message });
+        throw error;
+      }
+    });
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ViaServicePrincipal, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -12,7 +12,9 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { TABLE_INDEXES } from '../../lib/adapters/table-schema.js';
 import { ENV } from '../../lib/config.js';
+import { acknowledge, wildcardResourceFinding } from './nag.js';
 
 /** The repository root: entries and the lock file are resolved from here, whatever the cwd. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,6 +50,28 @@ export type EvidenceAccess = 'write' | 'read';
  */
 export const LETTER_PREFIXES = { upload: 'uploads/', evidence: 'evidence/' } as const;
 
+/**
+ * What a function may do with the table's items, granted on the table and each of its indexes by
+ * name (bindTable). CDK's grantReadData / grantReadWriteData item actions, less Scan (every read
+ * is a key lookup or an index query) and the stream reads (the table has no stream); not the
+ * helpers themselves, which grant on `index/*` and wildcard KMS actions (ReEncrypt*,
+ * GenerateDataKey*).
+ */
+const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
+const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+/**
+ * The table's key, only through DynamoDB: reading decrypts the table key; writers also hold
+ * Encrypt and GenerateDataKey (exact actions, where CDK's helper grants ReEncrypt* and
+ * GenerateDataKey*).
+ */
+const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+const TABLE_KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
+
+/** Why each ServiceFunction's role holds `Resource::*` (cdk-nag AwsSolutions-IAM5). */
+const XRAY_REASON = 'X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permissions: the Service Authorization Reference lists no resource type for them, so "*" is the only resource.';
+const TASK_CALLBACK_REASON =
+  'states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat support no resource-level permissions (no resource type in the Service Authorization Reference): the task token itself is the capability, so "*" is the only resource.';
+
 /** The runtime's platform, for packages with native binaries installed by `nodeModules`. */
 const LAMBDA_NPM_PLATFORM = { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' } as const;
 
@@ -79,6 +103,10 @@ export interface ServiceFunctionProps {
  * retention, and an ESM bundle built by the local esbuild that includes (and tree-shakes) the
  * AWS SDK v3 rather than relying on the runtime's copy.
  *
+ * Its role is its own, with no managed policy: instead of AWSLambdaBasicExecutionRole (logs on
+ * every log group), it may create streams and put events in its own log group only, plus the
+ * X-Ray actions CDK adds for tracing.
+ *
  * Access to resources goes only through the `bind…` methods, which grant AND set the
  * environment variable that lib/config.ts reads, so a grant and its variable never drift.
  */
@@ -89,6 +117,14 @@ export class ServiceFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     assertLocalEsbuild();
     const bundling = bundlingOptions(props);
+    // A log group of our own instead of the deprecated `logRetention` custom resource; it exists
+    // before the function, so the role needs no logs:CreateLogGroup.
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `certrevoke ${props.entry}`,
+    });
+    role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     super(scope, id, {
       entry: resolve(PROJECT_ROOT, props.entry),
       projectRoot: PROJECT_ROOT,
@@ -100,19 +136,43 @@ export class ServiceFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       tracing: Tracing.ACTIVE,
-      // A log group of our own instead of the deprecated `logRetention` custom resource.
-      logGroup: new LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH }),
+      logGroup,
+      role,
       environment: { NODE_OPTIONS: '--enable-source-maps' },
       awsSdkConnectionReuse: false,
       bundling,
     });
     this.bundlingOptions = bundling;
+    acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', XRAY_REASON);
+    acknowledge(
+      this,
+      'AwsSolutions-L1',
+      'nodejs22.x is pinned on purpose (issue 7 fixes nodejs22.x): the bundle is built for it (esbuild target node22); a newer runtime is adopted as a deliberate upgrade, not by following the latest release.',
+    );
   }
 
-  /** Grants data access to the table (and its key) and sets TABLE_NAME. */
+  /**
+   * Grants data access to the table and each of its indexes by ARN (the indexes of
+   * table-schema.ts, which Stateful builds the table from), and use of its key through DynamoDB
+   * only, and sets TABLE_NAME. Exact actions and resources, no wildcard: see TABLE_READ_ACTIONS.
+   */
   bindTable(table: ITable, access: TableAccess): void {
-    if (access === 'readWrite') table.grantReadWriteData(this);
-    else table.grantReadData(this);
+    const write = access === 'readWrite';
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...TABLE_READ_ACTIONS, ...(write ? TABLE_WRITE_ACTIONS : [])],
+        resources: [table.tableArn, ...Object.values(TABLE_INDEXES).map((index) => `${table.tableArn}/index/${index.name}`)],
+      }),
+    );
+    if (table.encryptionKey) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: [...TABLE_KEY_READ_ACTIONS, ...(write ? TABLE_KEY_WRITE_ACTIONS : [])],
+          resources: [table.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
     this.addEnvironment(ENV.tableName, table.tableName);
   }
 
@@ -180,6 +240,7 @@ export class ServiceFunction extends NodejsFunction {
    */
   bindIntake(bucket: IBucket, access: IntakeAccess): void {
     const uploads = bucket.arnForObjects(`${LETTER_PREFIXES.upload}*`);
+    acknowledge(this.role!, wildcardResourceFinding(this, uploads), `Objects under the function's own prefix, ${LETTER_PREFIXES.upload} of the intake bucket: every upload has its own key there, so the prefix is the narrowest resource.`);
     if (access === 'upload') {
       this.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [uploads] }));
       this.grantKeyThroughS3(bucket, 'kms:GenerateDataKey');
@@ -206,6 +267,7 @@ export class ServiceFunction extends NodejsFunction {
    */
   bindEvidence(bucket: IBucket, access: EvidenceAccess): void {
     const evidence = bucket.arnForObjects(`${LETTER_PREFIXES.evidence}*`);
+    acknowledge(this.role!, wildcardResourceFinding(this, evidence), `Objects under the function's own prefix, ${LETTER_PREFIXES.evidence} of the evidence bucket: every accepted letter has its own key there, so the prefix is the narrowest resource.`);
     if (access === 'write') {
       this.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [evidence] }));
       this.grantKeyThroughS3(bucket, 'kms:GenerateDataKey');
@@ -236,6 +298,7 @@ export class ServiceFunction extends NodejsFunction {
         resources: ['*'],
       }),
     );
+    acknowledge(this.role!, 'AwsSolutions-IAM5[Resource::*]', TASK_CALLBACK_REASON);
   }
 }
 

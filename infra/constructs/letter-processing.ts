@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -8,6 +8,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { LETTER_PREFIXES, ServiceFunction } from './function.js';
+import { acknowledge } from './nag.js';
 
 /** The processor's entry, relative to the repository root. */
 export const LETTER_PROCESSOR_ENTRY = 'functions/process-letter.ts';
@@ -81,6 +82,15 @@ export class LetterProcessing extends Construct {
 
     // The processor never writes under `uploads/`, so this cannot trigger itself.
     props.intake.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.queue), { prefix: LETTER_PREFIXES.upload });
+    // CDK writes the notification configuration with a singleton handler of its own in the stack.
+    const notificationsHandler = Stack.of(this).node.children.find((child) => child.node.id.startsWith('BucketNotificationsHandler'));
+    if (notificationsHandler) {
+      acknowledge(
+        notificationsHandler,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        "CDK's own bucket-notifications handler, a custom resource that writes the intake bucket's notification configuration during deployments: AWSLambdaBasicExecutionRole lets it log to the log group Lambda creates under a name CDK generates; its only other permission is s3:PutBucketNotification on the intake bucket.",
+      );
+    }
     this.processor.addEventSource(new SqsEventSource(this.queue, { batchSize: LETTER_BATCH_SIZE, reportBatchItemFailures: true }));
 
     // No action attached: the stack has no notification topic yet; wire one when it does.

@@ -7,6 +7,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PROJECT_ROOT, pascalCase, ServiceFunction, type SecretAccess, type TableAccess } from './function.js';
+import { acknowledge, wildcardResourceFinding } from './nag.js';
 import { assertSubstitutionsMatch } from './workflow-definition.js';
 
 /** A workflow file and the task function behind each of its `${…}` names (infra/workflows). */
@@ -45,8 +46,10 @@ export function definitionPath(workflow: WorkflowFile): string {
  * with each `${…}` placeholder substituted by the ARN of its task function, and those functions.
  *
  * Its role may invoke exactly these functions: from a file definition the L2 cannot infer what
- * the states call. Logs carry errors only and no execution data, so task tokens and request
- * inputs stay out of CloudWatch.
+ * the states call. Every execution event (level ALL) is logged, without execution data: the
+ * `.waitForTaskToken` states pass `$$.Task.Token` in their parameters, and task tokens never
+ * leave the service, so neither they nor request inputs reach CloudWatch. X-Ray traces every
+ * execution.
  */
 export class TaskWorkflow<W extends WorkflowFile> extends Construct {
   readonly stateMachine: StateMachine;
@@ -77,8 +80,21 @@ export class TaskWorkflow<W extends WorkflowFile> extends Construct {
       definitionBody: DefinitionBody.fromFile(props.workflow.file),
       definitionSubstitutions,
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: LogLevel.ERROR, includeExecutionData: false },
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
-    for (const fn of functions.values()) fn.grantInvoke(this.stateMachine);
+    const role = this.stateMachine.role;
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'What CDK grants for tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and for logging (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups: CloudWatch Logs vended delivery) supports no resource-level permissions, so "*" is the only resource.',
+    );
+    for (const fn of functions.values()) {
+      fn.grantInvoke(this.stateMachine);
+      acknowledge(
+        role,
+        wildcardResourceFinding(this, `${fn.functionArn}:*`),
+        `Versions and aliases of the task's own function ${fn.node.id} (grantInvoke's form); no other function.`,
+      );
+    }
   }
 }

@@ -5,7 +5,7 @@ import { DomainError, type FieldProblem } from '../app/errors.js';
 import { callerFromClaims, requireRole, type Caller } from './auth.js';
 import type { RouteSpec } from './contract.js';
 import { badRequest, HttpError } from './errors.js';
-import { logger } from './logger.js';
+import { lambdaContextLogging, logger } from './logger.js';
 import { problem } from './problem.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -36,15 +36,31 @@ export type ApiResult = APIGatewayProxyStructuredResultV2;
 type ApiMiddleware = MiddlewareObj<ApiEvent, ApiResult, Error, Context>;
 
 /**
- * Wraps a route's function in the shared middy stack: problem+json errors, the caller from the
- * JWT claims with its role, body limits and content type, and zod validation of every input.
+ * Wraps a route's function in the shared middy stack: the invocation's context on every log
+ * line, problem+json errors, the caller from the JWT claims with its role, body limits and
+ * content type, and zod validation of every input.
  */
 export function apiHandler<R extends RouteSpec>(route: R, fn: (request: ApiRequest<R>) => Promise<ApiResult>) {
   return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(lambdaContextLogging())
+    .use(correlationId())
     .use(problemReplies())
     .use(authorize(route))
     .use(parseInput(route))
     .handler((event, context) => fn({ ...event.parsed, remainingMs: () => context.getRemainingTimeInMillis() } as unknown as ApiRequest<R>));
+}
+
+/**
+ * API Gateway's request id (the `requestId` of the access log) as the log lines' correlation_id,
+ * so a request's access log line and its function's log lines can be joined.
+ */
+function correlationId(): ApiMiddleware {
+  return {
+    before: (request) => {
+      const requestId = request.event.requestContext?.requestId;
+      if (requestId) logger.setCorrelationId(requestId);
+    },
+  };
 }
 
 /** Errors below 500 show their sentence; a 500 shows nothing internal and is logged. */

@@ -441,6 +441,17 @@ describe('the letters evidence bucket', () => {
     expect(statements).toContainEqual({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Resource: both, Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } });
   });
 
+  it('refuses, for everyone, a PutObject without If-None-Match: objects are written once and never overwritten', () => {
+    expect(bucketPolicyStatements(evidenceId)).toContainEqual({
+      Sid: 'WriteOnceOnlyWithIfNoneMatch',
+      Effect: 'Deny',
+      Action: 's3:PutObject',
+      Principal: { AWS: '*' },
+      Resource: { 'Fn::Join': ['', [arnOf(evidenceId), '/*']] },
+      Condition: { Null: { 's3:if-none-match': 'true' } },
+    });
+  });
+
   it('sends no events and has no lifecycle rule that could expire evidence', () => {
     expect(bucket().Properties).not.toHaveProperty('LifecycleConfiguration');
     expect(bucket().Properties).not.toHaveProperty('NotificationConfiguration');
@@ -643,10 +654,12 @@ describe('the functions', () => {
     expect([...reissue.functions.keys()].sort()).toEqual([...REISSUE_TASKS].sort());
     expect(LETTER_PROCESSOR_ENTRY).toBe(`functions/${PROCESSOR}.ts`);
     expect(SWEEP_ENTRY).toBe(`functions/${SWEEPER}.ts`);
-    // Besides ours, only CDK's handler that writes the intake bucket's notification configuration.
-    const others = Object.entries(resources('AWS::Lambda::Function')).filter(([logicalId]) => !FUNCTIONS.some((f) => id(fnOf(f)) === logicalId));
+    // Besides ours and the user pool's Pre Token Generation trigger (test/infra/api.test.ts), only
+    // CDK's handler that writes the intake bucket's notification configuration.
+    const issuerFunctions = api.issuerFunctions.map((f) => id(f));
+    const others = Object.entries(resources('AWS::Lambda::Function')).filter(([logicalId]) => !FUNCTIONS.some((f) => id(fnOf(f)) === logicalId) && !issuerFunctions.includes(logicalId));
     expect(others.map(([logicalId]) => logicalId)).toEqual([expect.stringMatching(/^BucketNotificationsHandler/)]);
-    template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length + TASKS.length + REISSUE_TASKS.length + 2 + others.length);
+    template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length + TASKS.length + REISSUE_TASKS.length + 2 + issuerFunctions.length + others.length);
     for (const handler of FUNCTIONS) {
       expect(resources('AWS::Lambda::Function')[id(fnOf(handler))]?.Properties).toMatchObject({
         Handler: 'index.handler',
@@ -716,14 +729,16 @@ describe('the functions', () => {
 });
 
 describe('least privilege', () => {
-  const tableResources = [arnOf(tableId), { 'Fn::Join': ['', [arnOf(tableId), '/index/*']] }];
+  // The table and each of its indexes by name: no `index/*`. In any order (IAM minimization sorts them).
+  const resourceSet = (resource: unknown) => [resource].flat().map((r) => JSON.stringify(r)).sort();
+  const tableResources = resourceSet([arnOf(tableId), ...Object.values(TABLE_INDEXES).map((index) => ({ 'Fn::Join': ['', [arnOf(tableId), `/index/${index.name}`]] }))]);
 
   it.each(TABLE_READERS)('%s reads the table and its indexes but holds no DynamoDB write action', (handler) => {
     const statements = roleStatements(handler);
     const dynamo = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo.flatMap(actions)).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
     expect(dynamo.flatMap(actions).filter((a) => DYNAMODB_WRITES.test(a))).toEqual([]);
-    for (const statement of dynamo) expect(statement.Resource).toEqual(tableResources);
+    for (const statement of dynamo) expect(resourceSet(statement.Resource)).toEqual(tableResources);
     // Reading needs only Decrypt on the table's key.
     const kms = statements.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
     expect(kms.flatMap(actions).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
@@ -733,7 +748,7 @@ describe('least privilege', () => {
   it.each(TABLE_WRITERS)('%s reads and writes the table (transactions are authorized per Put/Update/Delete)', (handler) => {
     const dynamo = roleStatements(handler).filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo.flatMap(actions)).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']));
-    for (const statement of dynamo) expect(statement.Resource).toEqual(tableResources);
+    for (const statement of dynamo) expect(resourceSet(statement.Resource)).toEqual(tableResources);
   });
 
   it.each(CA_USERS)('%s may read the CA secret and store it once, and nothing else on it', (handler) => {
@@ -759,8 +774,8 @@ describe('least privilege', () => {
     expect(JSON.stringify(roleStatements(handler))).not.toContain(tableKeyId);
   });
 
-  it.each(NO_ACCESS)('%s can only send traces', (handler) => {
-    expect(roleStatements(handler).flatMap(actions).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  it.each(NO_ACCESS)('%s can only send traces and write its own logs', (handler) => {
+    expect(roleStatements(handler).flatMap(actions).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
 
   it.each(FUNCTIONS)('%s may start the revocation workflow exactly when it is a starter, the reissue workflow exactly when it is a reissue starter, and no other', (handler) => {
@@ -1100,12 +1115,12 @@ describe.each(WORKFLOWS)('the $name workflow', ({ definition, machineId, roleId,
     for (const task of TASKS) expect(targets).not.toContain(JSON.stringify(arnOfTask(task)));
   });
 
-  it('logs errors only, without execution data (no task tokens), to a log group with a retention', () => {
+  it('logs every event (ALL), without execution data (no task tokens), to a log group with a retention', () => {
     const logGroupId = id(logGroup);
     expect(machine().LoggingConfiguration).toEqual({
       Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: arnOf(logGroupId) } }],
       IncludeExecutionData: false,
-      Level: 'ERROR',
+      Level: 'ALL',
     });
     expect(resources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
   });
@@ -1167,7 +1182,7 @@ describe('the HTTP API', () => {
   });
 
   it('trusts the issuer and audiences given as context instead, and creates no user pool', () => {
-    const other = synth({ jwtIssuer: 'https://login.example.com/', jwtAudience: 'web, cli' });
+    const other = synth({ jwtIssuer: 'https://login.example.com/', jwtAudience: 'web, cli', jwtScopes: 'certrevoke/api' });
     other.template.resourceCountIs('AWS::Cognito::UserPool', 0);
     other.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://login.example.com/', Audience: ['web', 'cli'] },
