@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
-import { lambdaContextLogging, logger } from '../lib/http/logger.js';
+import * as z from 'zod';
+import { logger } from '../lib/http/logger.js';
+import { observability } from '../lib/http/observability.js';
 import { accessTokenClaims, ACCOUNT_ATTRIBUTE } from '../lib/http/token-claims.js';
 
 /**
@@ -37,5 +38,5 @@ export function preTokenGeneration(raw: unknown) {
 }
 
 export const handler = middy<unknown, ReturnType<typeof preTokenGeneration>, Error, Context>()
-  .use(lambdaContextLogging())
+  .use(observability())
   .handler(async (event) => preTokenGeneration(event));

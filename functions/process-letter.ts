@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processUpload } from '../lib/app/letters.js';
-import { lambdaContextLogging, logger } from '../lib/http/logger.js';
+import { logger } from '../lib/http/logger.js';
+import { observability } from '../lib/http/observability.js';
 import { letterProcessingDeps } from '../lib/root.js';
 
 /** A hostile PDF may take a worker start plus its 3 s budget: leave room for one more. */
@@ -35,5 +36,5 @@ export async function processLetters(event: SQSEvent, context?: Pick<Context, 'g
   return { batchItemFailures: failures };
 }
 export const handler = middy<SQSEvent, SQSBatchResponse>()
-  .use(lambdaContextLogging())
+  .use(observability())
   .handler((event, context) => processLetters(event, context));

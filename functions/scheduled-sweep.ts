@@ -2,8 +2,9 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { measureOldestPendingReview } from '../lib/app/review-queue.js';
 import { runSweep, type SweepDeps, type SweepReport } from '../lib/app/sweeps.js';
-import { lambdaContextLogging, logger } from '../lib/http/logger.js';
-import { METRIC_NAMES, MetricUnit, metrics, publishMetrics } from '../lib/http/metrics.js';
+import { logger } from '../lib/http/logger.js';
+import { observability } from '../lib/http/observability.js';
+import { METRIC_NAMES, MetricUnit, metrics } from '../lib/http/metrics.js';
 import { sweepDeps } from '../lib/root.js';
 
 /**
@@ -17,8 +18,7 @@ import { sweepDeps } from '../lib/root.js';
  */
 export function scheduledSweepHandler(deps: () => SweepDeps) {
   return middy<unknown, SweepReport, Error, Context>()
-    .use(lambdaContextLogging())
-    .use(publishMetrics())
+    .use(observability())
     .handler(async (_event, context) => {
       const d = deps();
       let outcome: { report: SweepReport } | { error: unknown };

@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { lambdaContextLogging, logger } from './http/logger.js';
+import { logger } from './http/logger.js';
+import { observability } from './http/observability.js';
 
 /**
  * A workflow task: validates its input, runs one step, and lets errors through by `name` so the
@@ -10,7 +11,7 @@ import { lambdaContextLogging, logger } from './http/logger.js';
  */
 export function taskHandler<S extends z.ZodType, R>(name: string, schema: S, fn: (input: z.output<S>) => Promise<R>) {
   return middy<unknown, R, Error, Context>()
-    .use(lambdaContextLogging())
+    .use(observability())
     .handler(async (event) => {
       const input = schema.parse(event);
       try {

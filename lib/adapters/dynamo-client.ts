@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAwsClient } from './aws-client.js';
 
 export interface DynamoClientOptions {
   region: string;
@@ -12,14 +13,7 @@ export interface DynamoClientOptions {
  * (composition root) and reused across invocations.
  */
 export function createDocumentClient(options: DynamoClientOptions): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
-    region: options.region,
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-    ...(options.endpoint
-      ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-  });
+  const client = createAwsClient(DynamoDBClient, { region: options.region, endpoint: options.endpoint, requestTimeoutMs: 3_000 });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

@@ -7,6 +7,7 @@ import {
   type GenerateDataKeyCommandOutput,
 } from '@aws-sdk/client-kms';
 import type { KeyVault } from '../app/ports.js';
+import { createAwsClient } from './aws-client.js';
 
 const VERSION = 'v1k';
 const DATA_KEY_BYTES = 32;
@@ -43,7 +44,7 @@ export class KmsKeyVault implements KeyVault {
 
   constructor(props: KmsKeyVaultProps) {
     this.keyId = props.keyId;
-    this.client = props.client ?? new KMSClient(props.region ? { region: props.region } : {});
+    this.client = props.client ?? createAwsClient(KMSClient, { region: props.region, requestTimeoutMs: 3_000 });
   }
 
   async seal(plaintext: Uint8Array, context: Record<string, string>): Promise<string> {

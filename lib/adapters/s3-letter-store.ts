@@ -2,6 +2,7 @@ import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCom
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { LetterStore, PresignedPost } from '../app/ports.js';
+import { createAwsClient } from './aws-client.js';
 
 export interface S3LetterStoreOptions {
   /** Bucket names are read when first used: a function granted one bucket needs only its name. */
@@ -20,12 +21,11 @@ export class S3LetterStore implements LetterStore {
   constructor(private readonly options: S3LetterStoreOptions) {
     this.s3 =
       options.client ??
-      new S3Client({
-        region: options.region,
-        maxAttempts: 3,
-        requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000 },
-        ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } } : {}),
-      });
+      createAwsClient(
+        S3Client,
+        { region: options.region, endpoint: options.endpoint, requestTimeoutMs: 10_000, localCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
+        options.endpoint ? { forcePathStyle: true } : {},
+      );
   }
 
   private intake(): string {

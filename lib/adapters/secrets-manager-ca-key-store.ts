@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseCaMaterial, type CaKeyStore, type CaMaterial } from './embedded-ca.js';
+import { createAwsClient } from './aws-client.js';
 
 /**
  * The version id of the CA material. Every writer uses the same one: Secrets Manager creates a
@@ -26,7 +27,7 @@ export class SecretsManagerCaKeyStore implements CaKeyStore {
 
   constructor(options: SecretsManagerCaKeyStoreOptions) {
     this.secretId = options.secretId;
-    this.client = options.client ?? new SecretsManagerClient({});
+    this.client = options.client ?? createAwsClient(SecretsManagerClient, { requestTimeoutMs: 3_000 });
   }
 
   async load(): Promise<CaMaterial | undefined> {

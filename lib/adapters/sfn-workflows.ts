@@ -2,6 +2,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecuti
 import { TaskGoneError } from '../app/errors.js';
 import type { Reissue, Revocation } from '../app/model.js';
 import type { Workflows } from '../app/ports.js';
+import { createAwsClient } from './aws-client.js';
 
 /** Errors Step Functions answers for a token whose task no longer waits (late or double decision). */
 const GONE = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
@@ -55,10 +56,5 @@ export class SfnWorkflows implements Workflows {
 }
 
 export function createSfnClient(options: { region: string; endpoint?: string | undefined }): SFNClient {
-  return new SFNClient({
-    region: options.region,
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
-    ...(options.endpoint ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-  });
+  return createAwsClient(SFNClient, { region: options.region, endpoint: options.endpoint, requestTimeoutMs: 5_000 });
 }

@@ -5,7 +5,8 @@ import { DomainError, type FieldProblem } from '../app/errors.js';
 import { callerFromClaims, requireRole, type Caller } from './auth.js';
 import type { RouteSpec } from './contract.js';
 import { badRequest, HttpError } from './errors.js';
-import { lambdaContextLogging, logger } from './logger.js';
+import { logger } from './logger.js';
+import { observability } from './observability.js';
 import { problem } from './problem.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -42,7 +43,7 @@ type ApiMiddleware = MiddlewareObj<ApiEvent, ApiResult, Error, Context>;
  */
 export function apiHandler<R extends RouteSpec>(route: R, fn: (request: ApiRequest<R>) => Promise<ApiResult>) {
   return middy<ApiEvent, ApiResult, Error, Context>()
-    .use(lambdaContextLogging())
+    .use(observability())
     .use(correlationId())
     .use(problemReplies())
     .use(authorize(route))

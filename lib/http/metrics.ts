@@ -1,5 +1,4 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { logger, SERVICE_NAME } from './logger.js';
 
 /**
@@ -16,14 +15,9 @@ export const METRIC_NAMES = {
 
 /**
  * Metrics are buffered during an invocation and written to stdout as one Embedded Metric Format
- * line when it ends (`publishMetrics`), which CloudWatch Logs turns into metrics: no API call,
+ * line when it ends (the `observability` middlewares), which CloudWatch Logs turns into metrics: no API call,
  * no extra permission. POWERTOOLS_METRICS_DISABLED=true turns the output off.
  */
 export const metrics = /* @__PURE__ */ new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });
 
 export { MetricUnit };
-
-/** The middy middleware of a handler that records metrics: flushes them after the handler, and after an error too. */
-export function publishMetrics() {
-  return logMetrics(metrics);
-}

@@ -1,0 +1,38 @@
+import { traced } from '../http/tracer.js';
+
+export interface AwsClientOptions {
+  region?: string | undefined;
+  /** Set for a local stand-in (DynamoDB Local, s3rver, the local Step Functions); unset in AWS. */
+  endpoint?: string | undefined;
+  /** How long one attempt may wait for its reply. */
+  requestTimeoutMs: number;
+  /** The stand-in's fixed credentials; they sign nothing real. */
+  localCredentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** What every client is built with: see createAwsClient. */
+export interface AwsClientConfig {
+  region?: string;
+  endpoint?: string;
+  maxAttempts: number;
+  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * An AWS SDK v3 client with the settings every call of the service needs: at most 3 attempts
+ * (the SDK's standard retry mode backs off with full jitter), a 1 s connection timeout and a
+ * timeout per attempt, so no call hangs a Lambda until its own timeout; traced in X-Ray inside
+ * Lambda. Built once per process by the composition root.
+ */
+export function createAwsClient<C>(Client: new (config: AwsClientConfig) => C, options: AwsClientOptions, extra: object = {}): C {
+  const config: AwsClientConfig = {
+    ...(options.region ? { region: options.region } : {}),
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: options.requestTimeoutMs },
+    ...(options.endpoint ? { endpoint: options.endpoint, credentials: options.localCredentials ?? LOCAL_CREDENTIALS } : {}),
+  };
+  return traced(new Client({ ...config, ...extra }));
+}
