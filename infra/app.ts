@@ -1,23 +1,21 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { Api } from './api.js';
 import type { JwtIssuer } from './constructs/cognito-issuer.js';
-import { LetterProcessing } from './constructs/letter-processing.js';
-import { Monitoring } from './constructs/monitoring.js';
-import { ReissueWorkflow } from './constructs/reissue-workflow.js';
-import { RevocationWorkflow } from './constructs/revocation-workflow.js';
 import { Stateful } from './stateful.js';
-import { SweepSchedule } from './constructs/sweep-schedule.js';
+import { Stateless } from './stateless.js';
 
 /**
  * The CDK app: one environment-agnostic stack, so `cdk synth` needs no account or credentials.
  *
- * One stack rather than a stateful and a stateless one: the CA secret's key grants go through
- * Secrets Manager (kms:ViaService), which CDK writes into the key's policy, so a key in one
- * stack and roles in another form a dependency cycle. The stateful resources are retained on
- * delete and the table is deletion-protected, which is what a separate stack would protect.
+ * Two constructs in one stack: Stateful (table, buckets, keys, CA secret) and Stateless
+ * (functions, API, workflows, schedule, alarms), which gets the stateful resources as typed
+ * props. One stack rather than two: the CA secret's key grants go through Secrets Manager
+ * (kms:ViaService), which CDK writes into the key's policy, so a key in one stack and roles in
+ * another form a dependency cycle. The stateful resources are retained on delete and the table
+ * is deletion-protected, which is what a separate stack would protect.
  *
  * Token issuer, from context:
  *   -c jwtIssuer=https://issuer.example -c jwtAudience=client-a,client-b -c jwtScopes=api.read,api.write
@@ -30,47 +28,24 @@ import { SweepSchedule } from './constructs/sweep-schedule.js';
  *      uploads to the intake bucket and call the HTTP API (CORS); an https origin, no path. Default below.
  *   -c evidenceRetentionDays=365   how long each accepted letter is locked in the evidence bucket
  *      (S3 Object Lock, GOVERNANCE mode); a whole number of days. Default below.
+ *
+ * Alarms, from context:
+ *   -c alarmTopicArn=arn:aws:sns:…   an SNS topic that receives every alarm and its return to OK.
+ *      Default: none, alarms only show in the CloudWatch console.
  */
 export const DEFAULT_CONSOLE_ORIGIN = 'https://console.example.com';
 export const DEFAULT_EVIDENCE_RETENTION_DAYS = 365;
 
-export function buildApp(app: App): {
-  stack: Stack;
-  stateful: Stateful;
-  revocation: RevocationWorkflow;
-  reissue: ReissueWorkflow;
-  api: Api;
-  letters: LetterProcessing;
-  sweep: SweepSchedule;
-} {
+export function buildApp(app: App): { stack: Stack; stateful: Stateful; stateless: Stateless } & Pick<Stateless, 'revocation' | 'reissue' | 'api' | 'letters' | 'sweep'> {
   const stack = new Stack(app, 'Certrevoke', { description: 'certrevoke: certificate lifecycle API' });
   const consoleOrigin = consoleOriginFromContext(app);
   const stateful = new Stateful(stack, 'Stateful', {
     consoleOrigin,
     evidenceRetention: Duration.days(evidenceRetentionDaysFromContext(app)),
   });
-  const revocation = new RevocationWorkflow(stack, 'RevocationWorkflow', { table: stateful.table, caSecret: stateful.caSecret });
-  const reissue = new ReissueWorkflow(stack, 'ReissueWorkflow', { table: stateful.table, caSecret: stateful.caSecret });
-  const api = new Api(stack, 'Api', {
-    table: stateful.table,
-    caSecret: stateful.caSecret,
-    revocationStateMachine: revocation.stateMachine,
-    reissueStateMachine: reissue.stateMachine,
-    keyVaultKey: stateful.keyVaultKey,
-    letterIntake: stateful.letterIntake,
-    letterEvidence: stateful.letterEvidence,
-    jwt: jwtIssuerFromContext(app),
-    consoleOrigin,
-  });
-  const letters = new LetterProcessing(stack, 'LetterProcessing', {
-    table: stateful.table,
-    intake: stateful.letterIntake,
-    evidence: stateful.letterEvidence,
-    revocationStateMachine: revocation.stateMachine,
-  });
-  const sweep = new SweepSchedule(stack, 'Sweep', { table: stateful.table, intake: stateful.letterIntake });
-  new Monitoring(stack, 'Monitoring', { functions: [...api.functions.values(), ...revocation.functions.values(), ...reissue.functions.values(), letters.processor, sweep.function, ...api.issuerFunctions], errorsAlarmedElsewhere: [sweep.function], stateMachines: [revocation.stateMachine, reissue.stateMachine], httpApi: api.httpApi });
-  return { stack, stateful, revocation, reissue, api, letters, sweep };
+  const stateless = new Stateless(stack, 'Stateless', { stateful, consoleOrigin, jwt: jwtIssuerFromContext(app), alarmTopic: alarmTopicFromContext(stack) });
+  const { revocation, reissue, api, letters, sweep } = stateless;
+  return { stack, stateful, stateless, revocation, reissue, api, letters, sweep };
 }
 
 function consoleOriginFromContext(app: App): string {
@@ -89,6 +64,15 @@ function evidenceRetentionDaysFromContext(app: App): number {
   const days = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(days) || days < 1) throw new Error(`-c evidenceRetentionDays must be a whole number of days, at least 1; got ${String(value)}.`);
   return days;
+}
+
+function alarmTopicFromContext(stack: Stack): ITopic | undefined {
+  const value: unknown = stack.node.tryGetContext('alarmTopicArn');
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(value)) {
+    throw new Error(`-c alarmTopicArn must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:certrevoke-alarms; got ${String(value)}.`);
+  }
+  return Topic.fromTopicArn(stack, 'AlarmTopic', value);
 }
 
 function jwtIssuerFromContext(app: App): JwtIssuer | undefined {

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -14,6 +15,8 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { TABLE_INDEXES } from '../../lib/adapters/table-schema.js';
 import { ENV } from '../../lib/config.js';
+import { SERVICE_NAME } from '../../lib/http/logger.js';
+import { METRICS_NAMESPACE } from '../../lib/http/metrics.js';
 import { acknowledge, wildcardResourceFinding } from './nag.js';
 
 /** The repository root: entries and the lock file are resolved from here, whatever the cwd. */
@@ -71,6 +74,20 @@ const TABLE_KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
 const XRAY_REASON = 'X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permissions: the Service Authorization Reference lists no resource type for them, so "*" is the only resource.';
 const TASK_CALLBACK_REASON =
   'states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat support no resource-level permissions (no resource type in the Service Authorization Reference): the task token itself is the capability, so "*" is the only resource.';
+
+/**
+ * What every function's environment holds before any `bind…` adds to it: source-mapped stack
+ * traces, and Powertools held to what lib/http/observability.ts relies on whatever the code's
+ * defaults become: INFO logs, no event in the logs, no response or error payload in traces.
+ */
+export const FUNCTION_ENVIRONMENT = {
+  NODE_OPTIONS: '--enable-source-maps',
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+  POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+} as const;
 
 /** The runtime's platform, for packages with native binaries installed by `nodeModules`. */
 const LAMBDA_NPM_PLATFORM = { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' } as const;
@@ -138,7 +155,7 @@ export class ServiceFunction extends NodejsFunction {
       tracing: Tracing.ACTIVE,
       logGroup,
       role,
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...FUNCTION_ENVIRONMENT },
       awsSdkConnectionReuse: false,
       bundling,
     });
@@ -330,9 +347,24 @@ function bundlingOptions(props: ServiceFunctionProps): BundlingOptions {
 /**
  * NodejsFunction falls back to bundling in Docker when it finds no local esbuild; this project
  * never bundles in Docker, so a missing esbuild (a devDependency) fails synth instead.
+ *
+ * CDK runs a project's own esbuild as `npx --no-install esbuild`, which starts npm (about 0.6 s)
+ * once per function: some 20 s of a synth of this app. Its bundler instead spawns `esbuild` from
+ * the PATH when it believes esbuild is installed globally; this puts the project's binary first
+ * on the synth process's PATH and tells the bundler so, once. The flag lives on CDK's internal
+ * Bundling class: should an upgrade move it, bundling goes on through npx, only slower.
  */
 function assertLocalEsbuild(): void {
   if (!existsSync(resolve(PROJECT_ROOT, 'node_modules/esbuild/package.json'))) {
     throw new Error('esbuild is not installed (npm ci): functions are bundled by the local esbuild, never in Docker.');
   }
+  if (esbuildFromPath) return;
+  esbuildFromPath = true;
+  const bin = resolve(PROJECT_ROOT, 'node_modules/.bin');
+  const bundling = (createRequire(import.meta.url)(resolve(PROJECT_ROOT, 'node_modules/aws-cdk-lib/aws-lambda-nodejs/lib/bundling.js')) as { Bundling?: { esbuildInstallation?: unknown } }).Bundling;
+  if (!bundling || !existsSync(resolve(bin, 'esbuild'))) return;
+  process.env.PATH = `${bin}${delimiter}${process.env.PATH ?? ''}`;
+  const version = (JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'node_modules/esbuild/package.json'), 'utf8')) as { version: string }).version;
+  bundling.esbuildInstallation = { isWorkspacePackage: false, version };
 }
+let esbuildFromPath = false;

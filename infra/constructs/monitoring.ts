@@ -1,11 +1,11 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Aspects, Duration, Stack, type IAspect } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { METRIC_DIMENSIONS, METRIC_NAMES, METRICS_NAMESPACE } from '../../lib/http/metrics.js';
 
 /** The window of the function, state machine and API alarms: one failure in it raises the alarm. */
@@ -24,8 +24,11 @@ export interface MonitoringProps {
   stateMachines: Iterable<IStateMachine>;
   /** The HTTP API: its 5xx replies (handlers turn thrown errors into a 500 reply, so no Lambda Errors). */
   httpApi?: IHttpApi;
-  /** Where every alarm (and its return to OK) is sent; none yet, so alarms only show in the console. */
-  alarmTopic?: ITopic;
+  /**
+   * Where every alarm of the stack (and its return to OK) is sent: these and the ones that live
+   * with their queues and functions. Without one, alarms only show in the console.
+   */
+  alarmTopic?: ITopic | undefined;
 }
 
 /**
@@ -39,11 +42,10 @@ export class Monitoring extends Construct {
   /** Every alarm this construct made. */
   readonly alarms: Alarm[] = [];
   readonly reviewSlaAlarm: Alarm;
-  private readonly topic: ITopic | undefined;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    this.topic = props.alarmTopic;
+    if (props.alarmTopic) Aspects.of(Stack.of(this)).add(new NotifyOnAlarms(props.alarmTopic));
 
     const alarmedElsewhere = new Set(props.errorsAlarmedElsewhere ?? []);
     for (const fn of props.functions) {
@@ -101,12 +103,19 @@ export class Monitoring extends Construct {
   }
 
   private add(alarm: Alarm): Alarm {
-    if (this.topic) {
-      alarm.addAlarmAction(new SnsAction(this.topic));
-      alarm.addOkAction(new SnsAction(this.topic));
-    }
     this.alarms.push(alarm);
     return alarm;
+  }
+}
+
+/** Sends every alarm it visits, and its return to OK, to one topic. */
+class NotifyOnAlarms implements IAspect {
+  constructor(private readonly topic: ITopic) {}
+
+  visit(node: IConstruct): void {
+    if (!(node instanceof Alarm)) return;
+    node.addAlarmAction(new SnsAction(this.topic));
+    node.addOkAction(new SnsAction(this.topic));
   }
 }
 

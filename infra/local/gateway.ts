@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTES, type RouteSpec } from '../../lib/http/contract.js';
 import type { DnsProvider } from '../../lib/app/ports.js';
 import { problem } from '../../lib/http/problem.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTES, type RouteSpec } from './contract.js';
 import { ProblemSchema } from '../app/schemas.js';
 

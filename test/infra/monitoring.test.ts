@@ -149,4 +149,20 @@ describe('the other alarms', () => {
     withTopic.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicRef], OKActions: [topicRef] });
     withTopic.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OldestPendingReviewAgeSeconds', AlarmActions: Match.arrayWith([topicRef]) });
   });
+
+  it('sends every alarm of the app, the dead-letter and sweep alarms too, to the topic of -c alarmTopicArn', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:certrevoke-alarms';
+    const withTopic = buildApp(new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], alarmTopicArn: topicArn } }));
+    const all = Object.values(Template.fromStack(withTopic.stack).findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as AlarmProps);
+    expect(all).toHaveLength(alarms.length);
+    for (const a of all) {
+      expect(a.AlarmActions).toEqual([topicArn]);
+      expect(a.OKActions).toEqual([topicArn]);
+    }
+    expect(all.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+  });
+
+  it('refuses an -c alarmTopicArn that is not an SNS topic ARN', () => {
+    expect(() => buildApp(new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], alarmTopicArn: 'certrevoke-alarms' } }))).toThrow(/alarmTopicArn must be an SNS topic ARN/);
+  });
 });

@@ -679,6 +679,16 @@ describe('the functions', () => {
     expect(props.Environment.Variables).not.toHaveProperty('AWS_NODEJS_CONNECTION_REUSE_ENABLED');
   });
 
+  it.each(FUNCTIONS)('%s holds Powertools to INFO logs, no logged event and no traced response, in the service\'s name and metric namespace', (handler) => {
+    expect(functionProps(handler).Environment.Variables).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'certrevoke',
+      POWERTOOLS_METRICS_NAMESPACE: 'Certrevoke',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+      POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+    });
+  });
+
   it.each(FUNCTIONS)('%s logs to its own log group with a retention', (handler) => {
     const logGroupId = functionProps(handler).LoggingConfig.LogGroup.Ref;
     expect(resources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);

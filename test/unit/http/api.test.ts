@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RuleViolationError } from '../../../lib/app/errors.js';
 import { apiHandler, MAX_BODY_BYTES, type ApiEvent } from '../../../lib/http/api.js';
 import { callerFromClaims, parseRoles } from '../../../lib/http/auth.js';
