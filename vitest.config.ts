@@ -26,6 +26,20 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
+      // Not part of `npm test`: `npm run test:reliability` and `npm run test:browser` (CI runs both).
+      {
+        extends: true,
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          globalSetup: ['test/support/dynamodb-local.global.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // The races and fault tests start runtimes of their own: one file at a time on 2 cores.
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000, poolOptions: { forks: { singleFork: true } } } },
     ],
   },
 });

@@ -4,6 +4,7 @@ import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { JwtIssuer } from './constructs/cognito-issuer.js';
+import { ConsoleHosting, type ConsoleHostingProps } from './constructs/console-hosting.js';
 import { Stateful } from './stateful.js';
 import { Stateless } from './stateless.js';
 
@@ -23,9 +24,15 @@ import { Stateless } from './stateless.js';
  * Without them, the stack creates a Cognito user pool, its app client and the `certrevoke/api`
  * scope, and trusts those; its callback and sign-out URLs are on consoleOrigin.
  *
- * Letters, from context:
+ * The web console, from context (all optional):
+ *   -c consoleDomainName=console.example.org -c consoleCertificateArn=arn:aws:acm:us-east-1:…
+ *      serve it on a custom domain (TLS 1.2 at least); default: the distribution's own domain.
+ *   -c consoleWebAclArn=arn:aws:wafv2:us-east-1:…:global/webacl/…   a WAF web ACL in front of it.
  *   -c consoleOrigin=https://console.example.com   the only origin whose browsers may POST
- *      uploads to the intake bucket and call the HTTP API (CORS); an https origin, no path. Default below.
+ *      uploads to the intake bucket and call the HTTP API (CORS) and the user pool's callback
+ *      origin; an https origin, no path. Default: where the stack hosts the console.
+ *
+ * Letters, from context:
  *   -c evidenceRetentionDays=365   how long each accepted letter is locked in the evidence bucket
  *      (S3 Object Lock, GOVERNANCE mode); a whole number of days. Default below.
  *
@@ -33,27 +40,48 @@ import { Stateless } from './stateless.js';
  *   -c alarmTopicArn=arn:aws:sns:…   an SNS topic that receives every alarm and its return to OK.
  *      Default: none, alarms only show in the CloudWatch console.
  */
-export const DEFAULT_CONSOLE_ORIGIN = 'https://console.example.com';
 export const DEFAULT_EVIDENCE_RETENTION_DAYS = 365;
 
-export function buildApp(app: App): { stack: Stack; stateful: Stateful; stateless: Stateless } & Pick<Stateless, 'revocation' | 'reissue' | 'api' | 'letters' | 'sweep'> {
+export function buildApp(app: App): { stack: Stack; stateful: Stateful; stateless: Stateless; console: ConsoleHosting } & Pick<Stateless, 'revocation' | 'reissue' | 'api' | 'letters' | 'sweep'> {
   const stack = new Stack(app, 'Certrevoke', { description: 'certrevoke: certificate lifecycle API' });
-  const consoleOrigin = consoleOriginFromContext(app);
+  // The console first: unless told otherwise, its address is the origin everything else allows.
+  const hosting = new ConsoleHosting(stack, 'Console', consoleHostingFromContext(app));
+  const consoleOrigin = consoleOriginFromContext(app) ?? hosting.origin;
   const stateful = new Stateful(stack, 'Stateful', {
     consoleOrigin,
     evidenceRetention: Duration.days(evidenceRetentionDaysFromContext(app)),
   });
   const stateless = new Stateless(stack, 'Stateless', { stateful, consoleOrigin, jwt: jwtIssuerFromContext(app), alarmTopic: alarmTopicFromContext(stack) });
+  hosting.publish({ apiUrl: stateless.api.stage.url });
   const { revocation, reissue, api, letters, sweep } = stateless;
-  return { stack, stateful, stateless, revocation, reissue, api, letters, sweep };
+  return { stack, stateful, stateless, console: hosting, revocation, reissue, api, letters, sweep };
 }
 
-function consoleOriginFromContext(app: App): string {
-  const value: unknown = app.node.tryGetContext('consoleOrigin') ?? DEFAULT_CONSOLE_ORIGIN;
+function consoleHostingFromContext(app: App): ConsoleHostingProps {
+  const name: unknown = app.node.tryGetContext('consoleDomainName');
+  const certificateArn: unknown = app.node.tryGetContext('consoleCertificateArn');
+  const webAclArn: unknown = app.node.tryGetContext('consoleWebAclArn');
+  if ((name === undefined) !== (certificateArn === undefined)) throw new Error('Give both -c consoleDomainName and -c consoleCertificateArn (an ACM certificate in us-east-1), or neither.');
+  if (name !== undefined && (typeof name !== 'string' || !/^(?=.{1,253}$)([a-z0-9](-*[a-z0-9])*\.)+[a-z]{2,63}$/i.test(name))) throw new Error(`-c consoleDomainName must be a domain name such as console.example.org; got ${String(name)}.`);
+  if (certificateArn !== undefined && (typeof certificateArn !== 'string' || !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn))) {
+    throw new Error(`-c consoleCertificateArn must be an ACM certificate ARN in us-east-1 (CloudFront's region); got ${String(certificateArn)}.`);
+  }
+  if (webAclArn !== undefined && (typeof webAclArn !== 'string' || !/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/.test(webAclArn))) {
+    throw new Error(`-c consoleWebAclArn must be a CloudFront-scope WAF web ACL ARN (wafv2, us-east-1, global); got ${String(webAclArn)}.`);
+  }
+  return {
+    ...(typeof name === 'string' && typeof certificateArn === 'string' ? { domain: { name, certificateArn } } : {}),
+    ...(typeof webAclArn === 'string' ? { webAclArn } : {}),
+  };
+}
+
+function consoleOriginFromContext(app: App): string | undefined {
+  const value: unknown = app.node.tryGetContext('consoleOrigin');
+  if (value === undefined) return undefined;
   const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
   // An origin exactly as browsers send it: scheme, host and a non-default port, nothing else.
   if (!url || url.protocol !== 'https:' || url.origin !== value) {
-    throw new Error(`-c consoleOrigin must be an https origin such as ${DEFAULT_CONSOLE_ORIGIN} (no path, no trailing slash); got ${String(value)}.`);
+    throw new Error(`-c consoleOrigin must be an https origin such as https://console.example.org (no path, no trailing slash); got ${String(value)}.`);
   }
   return value;
 }

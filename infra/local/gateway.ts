@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { ROUTES, type RouteSpec } from '../../lib/http/contract.js';
 import type { DnsProvider } from '../../lib/app/ports.js';
 import { problem } from '../../lib/http/problem.js';
+import type { ConsoleFile } from '../console-build.js';
 import { flattenClaims, type LocalTokens } from './tokens.js';
 
 /** API Gateway's own payload limit; the handlers enforce the API's 64 KiB. */
@@ -33,9 +34,19 @@ const TokenRequestSchema = z
  */
 const DnsRecordSchema = z.object({ name: z.string().min(1).max(253), value: z.string().min(1).max(255) }).strict();
 
-export function createGateway(options: { tokens: LocalTokens; dnsZone?: DnsProvider; loadHandler?: (name: string) => Promise<LambdaHandler> }): Server {
+/** The web console, served at `/` as CloudFront serves it in AWS. */
+export interface ConsoleSite {
+  files: ConsoleFile[];
+  /** console/src/main.ts ConsoleConfig: where the API is, and the demo users. */
+  config: unknown;
+  /** The Content-Security-Policy of every console file. */
+  csp: string;
+}
+
+export function createGateway(options: { tokens: LocalTokens; dnsZone?: DnsProvider; loadHandler?: (name: string) => Promise<LambdaHandler>; console?: ConsoleSite }): Server {
   const routes = Object.values(ROUTES as Record<string, RouteSpec>).map(compile);
   const load = options.loadHandler ?? loadFunctionHandler;
+  const site = options.console ? consoleFiles(options.console) : undefined;
   return createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       console.error('gateway error', error);
@@ -49,6 +60,8 @@ export function createGateway(options: { tokens: LocalTokens; dnsZone?: DnsProvi
     const body = await readBody(req);
     if (body === undefined) return send(res, problem(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'));
 
+    const file = method === 'GET' || method === 'HEAD' ? site?.get(url.pathname) : undefined;
+    if (file) return send(res, file);
     if (method === 'POST' && url.pathname === '/local/token') return send(res, await mintToken(body));
     if (method === 'POST' && url.pathname === '/local/dns' && options.dnsZone) return send(res, await publishTxt(options.dnsZone, body));
 
@@ -84,6 +97,23 @@ export function createGateway(options: { tokens: LocalTokens; dnsZone?: DnsProvi
     }
     return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: await options.tokens.mint(parsed.data) }) };
   }
+}
+
+/** The console's files by path, as replies: `/` is index.html, `/config.json` the given config. */
+function consoleFiles(site: ConsoleSite): Map<string, APIGatewayProxyStructuredResultV2> {
+  const headers = (contentType: string) => ({
+    'content-type': contentType,
+    'cache-control': 'no-cache',
+    'content-security-policy': site.csp,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+  });
+  const replies = new Map<string, APIGatewayProxyStructuredResultV2>();
+  for (const f of site.files) replies.set(`/${f.name}`, { statusCode: 200, headers: headers(f.contentType), body: f.body.toString('base64'), isBase64Encoded: true });
+  replies.set('/', replies.get('/index.html')!);
+  replies.set('/config.json', { statusCode: 200, headers: headers('application/json'), body: JSON.stringify(site.config) });
+  return replies;
 }
 
 /** Local only: publish a TXT record as a customer would at their DNS provider (demos and tests). */

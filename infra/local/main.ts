@@ -46,6 +46,7 @@ try {
     log,
   });
   console.log(`\ncertrevoke is running at ${runtime.url}   (Ctrl-C stops everything)\n`);
+  console.log(`  console  ${runtime.url}/   (sign in as a demo user, or paste a token below)`);
   console.log(`  health   ${runtime.url}/health\n  openapi  ${runtime.url}/openapi.json\n  CA       ${runtime.url}/ca.pem\n`);
   console.log('Tokens (valid 12 h; mint more with POST /local/token {"sub","account","roles"}):');
   for (const t of runtime.tokens) console.log(`\n  ${t.role} — sub=${t.sub} account=${t.account}\n  ${t.token}`);

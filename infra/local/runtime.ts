@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, ensureTable, startDynamoLocal } from './dynamodb-local.js';
-import { createGateway } from './gateway.js';
+import { buildConsole, consoleCsp } from '../console-build.js';
+import { createGateway, type ConsoleSite } from './gateway.js';
 import { LETTER_BUCKETS, startS3 } from './s3.js';
 import { DEMO_USERS, demoCertificates } from './seed.js';
 import { LocalTokens } from './tokens.js';
@@ -102,7 +103,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
 
     stops.push(startSweepTimer(options));
 
-    const server = createGateway({ tokens, dnsZone: sharedDnsZone });
+    const server = createGateway({ tokens, dnsZone: sharedDnsZone, console: localConsole(s3.endpoint) });
     await listen(server, options.port);
     stops.push(() => new Promise<void>((r) => server.close(() => r())));
     const address = server.address();
@@ -117,6 +118,18 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     await stop();
     throw error;
   }
+}
+
+/**
+ * The web console as the gateway serves it at `/`: built now (about 0.1 s), the API on the same
+ * origin, the demo users to sign in as, and a CSP that lets it reach only the API and s3rver.
+ */
+function localConsole(s3Endpoint: string): ConsoleSite {
+  return {
+    files: buildConsole(),
+    config: { apiUrl: '', local: { users: DEMO_USERS.map((u) => ({ label: u.role, sub: u.sub, account: u.account, roles: [...u.roles] })) } },
+    csp: consoleCsp({ api: "'self'", uploads: s3Endpoint }),
+  };
 }
 
 /** Workflows live in this process: every request still in flight in DynamoDB is resumed from its state. */

@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THROTTLING, ROUTE_THROTTLING } from '../../infra/api.js';
-import { buildApp, DEFAULT_CONSOLE_ORIGIN } from '../../infra/app.js';
+import { buildApp } from '../../infra/app.js';
 import { API_SCOPE, CognitoIssuer, CONSOLE_CALLBACK_PATH, CONSOLE_SIGNED_OUT_PATH, PRE_TOKEN_GENERATION_ENTRY } from '../../infra/constructs/cognito-issuer.js';
 import { ROLES } from '../../lib/app/model.js';
 import { ROUTES, type RouteName } from '../../lib/http/contract.js';
@@ -23,7 +23,11 @@ function synth(context: Record<string, string> = {}) {
   return { ...built, template, id, resources, routes };
 }
 
-const { api, template, id, resources, routes } = synth();
+const built = synth();
+const { api, template, id, resources, routes } = built;
+/** Without -c consoleOrigin, the console is where the stack hosts it: its CloudFront domain. */
+const hostedOrigin = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id(built.console.distribution), 'DomainName'] }]] };
+const withPath = (path: string) => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id(built.console.distribution), 'DomainName'] }, path]] });
 /** The same app for another console origin. */
 const other = synth({ consoleOrigin: 'https://console.acme.test:8443' });
 if (!(api.jwt instanceof CognitoIssuer)) throw new Error('without -c jwtIssuer the API trusts the user pool it creates');
@@ -145,7 +149,7 @@ describe('the app client', () => {
   });
 
   it("returns only to the console's origin", () => {
-    expect(client()).toMatchObject({ CallbackURLs: [`${DEFAULT_CONSOLE_ORIGIN}${CONSOLE_CALLBACK_PATH}`], LogoutURLs: [`${DEFAULT_CONSOLE_ORIGIN}${CONSOLE_SIGNED_OUT_PATH}`] });
+    expect(client()).toMatchObject({ CallbackURLs: [withPath(CONSOLE_CALLBACK_PATH)], LogoutURLs: [withPath(CONSOLE_SIGNED_OUT_PATH)] });
     other.template.hasResourceProperties('AWS::Cognito::UserPoolClient', { CallbackURLs: ['https://console.acme.test:8443/auth/callback'], LogoutURLs: ['https://console.acme.test:8443/'] });
   });
 });
@@ -221,7 +225,7 @@ describe('CORS', () => {
 
   it("allows exactly the console's origin, the methods of ROUTES and the headers the console sends, and exposes Location", () => {
     expect(cors()).toEqual({
-      AllowOrigins: [DEFAULT_CONSOLE_ORIGIN],
+      AllowOrigins: [hostedOrigin],
       AllowMethods: ['GET', 'POST', 'DELETE'],
       AllowHeaders: ['authorization', 'content-type', 'idempotency-key'],
       ExposeHeaders: ['location', 'content-disposition'],
