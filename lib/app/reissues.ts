@@ -168,9 +168,20 @@ function event(r: Reissue, certificateId: string, type: string, actor: string, a
 // ---- workflow steps: each idempotent; a lost race re-reads and decides again ----
 
 
+/**
+ * What the workflow's `Validated?` choice reads. `next` is always there (the status to go on
+ * with; `pending_validation` while not validated): a Choice rule on a path that is absent is a
+ * States.Runtime error, which no Catch handles and which ends the execution.
+ */
+export interface ReissueValidationCheck {
+  expired: boolean;
+  next: ReissueStatus;
+  waitSeconds: number;
+}
+
 /** Validation step: validated → review or issuing; past the 3-day deadline → expired. */
-export async function checkReissueValidation(deps: ReissueDeps, id: string): Promise<{ expired: boolean; next?: ReissueStatus; waitSeconds: number }> {
-  let result: { expired: boolean; next?: ReissueStatus; waitSeconds: number } = { expired: false, waitSeconds: deps.validationPollSeconds };
+export async function checkReissueValidation(deps: ReissueDeps, id: string): Promise<ReissueValidationCheck> {
+  let result: ReissueValidationCheck = { expired: false, next: 'pending_validation', waitSeconds: deps.validationPollSeconds };
   await retryOnConflict(() => deps.reissues.get(id), `reissue ${id}`, async (r) => {
     const v = r.validation;
     if (FINAL.includes(r.status)) throw new RequestClosedError(`reissue ${r.id} is ${r.status}`);
@@ -183,12 +194,12 @@ export async function checkReissueValidation(deps: ReissueDeps, id: string): Pro
       result = { ...result, expired: true };
       return;
     }
-    const next: ReissueStatus | undefined = check.via ? (r.needsReview ? 'pending_review' : 'issuing') : undefined;
-    await deps.reissues.transition({ ...r, ...(next ? { status: next } : {}), validation: check.validation, updatedAt: check.at }, r.version, {
+    const next: ReissueStatus = check.via ? (r.needsReview ? 'pending_review' : 'issuing') : 'pending_validation';
+    await deps.reissues.transition({ ...r, status: next, validation: check.validation, updatedAt: check.at }, r.version, {
       certificates: [],
-      events: next ? [event(r, r.certificateId, 'reissue.validated', 'system', check.at, { via: check.via })] : [],
+      events: check.via ? [event(r, r.certificateId, 'reissue.validated', 'system', check.at, { via: check.via })] : [],
     });
-    result = { expired: false, ...(next ? { next } : {}), waitSeconds: check.waitSeconds };
+    result = { expired: false, next, waitSeconds: check.waitSeconds };
   });
   return result;
 }

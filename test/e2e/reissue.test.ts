@@ -156,6 +156,9 @@ describe('reissue: validation and approval', () => {
     const r = res.body.reissue as Json;
     expect(r.status).toBe('pending_validation');
     expect(r.validation.dns.name).toBe(`_dnsauth.${cert.domain}`);
+    // Published only after the workflow has looked once and found nothing: the workflow must
+    // wait and look again (a not-yet-validated check once ended the execution).
+    await eventually(() => call('GET', `/reissues/${r.id}`, alice), (x) => typeof x.body.reissue.validation?.lastCheckedAt === 'string');
     await fetch(`${rt.url}/local/dns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: r.validation.dns.name, value: r.validation.dns.value }) });
     await untilStatus(r.id, 'issued');
   });
