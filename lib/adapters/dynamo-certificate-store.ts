@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlreadyExistsError, InvalidRequestError, VersionConflictError } from '../app/errors.js';
 import type { AuditEvent, Certificate } from '../app/model.js';
 import type { CertificateStore, ListQuery, Page } from '../app/ports.js';
@@ -31,6 +31,30 @@ export class DynamoCertificateStore implements CertificateStore {
   async get(id: string): Promise<Certificate | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.certificate(id), ConsistentRead: true }));
     return Item ? fromItem<Certificate>(Item) : undefined;
+  }
+
+  /**
+   * BatchGetItem, 100 keys a call (its limit); keys DynamoDB leaves unprocessed (throttling) are
+   * asked again with a growing pause, a bounded number of times, then it fails rather than
+   * silently returning less.
+   */
+  async getMany(ids: readonly string[]): Promise<Map<string, Certificate>> {
+    const found = new Map<string, Certificate>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keysLeft: Record<string, unknown>[] = unique.slice(i, i + 100).map((id) => keys.certificate(id));
+      for (let attempt = 0; keysLeft.length > 0; attempt++) {
+        if (attempt >= 5) throw new Error(`BatchGetItem left ${keysLeft.length} keys unprocessed after ${attempt} attempts`);
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt * Math.random()));
+        const { Responses, UnprocessedKeys } = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysLeft, ConsistentRead: true } } }));
+        for (const item of Responses?.[this.tableName] ?? []) {
+          const c = fromItem<Certificate>(item);
+          found.set(c.id, c);
+        }
+        keysLeft = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return found;
   }
 
   async listByAccount(account: string, query: ListQuery): Promise<Page<Certificate>> {

@@ -49,6 +49,8 @@ export interface CertificateStore {
    */
   create(certificate: Certificate, event: AuditEvent, original?: { certificate: Certificate; expectedVersion: number }): Promise<void>;
   get(id: string): Promise<Certificate | undefined>;
+  /** Several certificates by id, in as few reads as the store allows; missing ids are left out. */
+  getMany(ids: readonly string[]): Promise<Map<string, Certificate>>;
   listByAccount(account: string, query: ListQuery): Promise<Page<Certificate>>;
   /**
    * Replaces the certificate if its stored `version` equals `expectedVersion`, bumping the

@@ -1,6 +1,6 @@
 import { toCertificateView } from './certificates.js';
 import { forbiddenAction, InvalidRequestError, NotFoundError, RuleViolationError, TaskGoneError, VersionConflictError } from './errors.js';
-import type { Caller, Reissue, Revocation } from './model.js';
+import type { Caller, Certificate, Reissue, Revocation } from './model.js';
 import { failReissue, toReissueView } from './reissues.js';
 import { letterLinks } from './letters.js';
 import type { LetterStore, Page, ReissueStore } from './ports.js';
@@ -11,9 +11,19 @@ import type { ReviewView } from './schemas.js';
 export type ReviewDeps = Pick<RevocationDeps, 'certificates' | 'revocations' | 'workflows' | 'clock' | 'warn'> & { reissues: ReissueStore };
 
 /** The review queue across all accounts, oldest first. */
+/** The pending queue, oldest first, each request with its certificate (one batch read a page, not one a request). */
 export async function listPendingReviews(deps: ReviewDeps, limit: number, cursor?: string): Promise<Page<ReviewView>> {
   const page = await deps.revocations.pendingReviews(limit, cursor);
-  return { items: page.items.map((i) => (i.kind === 'reissue' ? toReissueReview(i.request) : toReviewView(i.request))), nextCursor: page.nextCursor };
+  const certificates = page.items.length ? await deps.certificates.getMany(page.items.map((i) => i.request.certificateId)) : new Map<string, Certificate>();
+  const now = deps.clock();
+  const view = (id: string) => {
+    const c = certificates.get(id);
+    return c && toCertificateView(c, now);
+  };
+  return {
+    items: page.items.map((i) => (i.kind === 'reissue' ? toReissueReview(i.request, view(i.request.certificateId)) : toReviewView(i.request, view(i.request.certificateId)))),
+    nextCursor: page.nextCursor,
+  };
 }
 
 /** A request with its certificate and, for an accepted letter, 5-minute links to it and its thumbnail. */

@@ -185,6 +185,8 @@ describe('revocation: review route', () => {
     const queue = await eventually(() => call('GET', '/reviews?status=pending&limit=100', reviewer), (r) => (r.body.items as Json[]).some((i) => i.id === id));
     const queuedAt = (queue.body.items as Json[]).map((i) => i.queuedAt as string);
     expect([...queuedAt].sort()).toEqual(queuedAt);
+    // Each queued request comes with its certificate, so the queue can name what is to be decided.
+    expect((queue.body.items as Json[]).find((i) => i.id === id)).toMatchObject({ certificate: { id: cert.id, domain: cert.domain } });
     expect((await call('GET', '/reviews', alice)).status).toBe(403);
 
     const detail = await call('GET', `/reviews/${id}`, reviewer);

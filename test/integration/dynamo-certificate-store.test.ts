@@ -26,6 +26,17 @@ describe('DynamoCertificateStore', () => {
     expect(await store.get('cert-missing')).toBeUndefined();
   });
 
+  it('reads many certificates at once, past the 100 keys of one BatchGetItem, leaving out unknown and repeated ids', async () => {
+    const certs = Array.from({ length: 130 }, (_, i) => storedCertificate({ domain: `many-${i}.example.com` }));
+    for (let i = 0; i < certs.length; i += 10) await Promise.all(certs.slice(i, i + 10).map((c) => store.create(c, auditEvent(c))));
+    const ids = [...certs.map((c) => c.id), 'cert-missing', certs[0]!.id];
+    const found = await store.getMany(ids);
+    expect(found.size).toBe(130);
+    for (const c of certs) expect(found.get(c.id)).toEqual(c);
+    expect(found.has('cert-missing')).toBe(false);
+    expect((await store.getMany([])).size).toBe(0);
+  });
+
   it('refuses to create a certificate whose id exists, writing no second event', async () => {
     const cert = storedCertificate();
     await store.create(cert, auditEvent(cert));
