@@ -31,7 +31,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'reliability',
-          include: ['test/reliability/**/*.test.ts'],
+          // The outbound-safety guarantees are proven by the domain-probe and address tests, run here too.
+          include: ['test/reliability/**/*.test.ts', 'test/integration/domain-probe.test.ts', 'test/unit/address.test.ts'],
           globalSetup: ['test/support/dynamodb-local.global.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
