@@ -1,9 +1,10 @@
 /**
- * `npm run bench` prints the planned metrics and which are measured; `npm run bench -- <section>`
- * runs one section (`sweep` so far). Exit codes: 0 all goals met, 1 a goal failed or the run
- * broke, 2 a bad command line.
+ * `npm run bench` runs every section, prints the table of budgets and writes bench/results.json;
+ * `npm run bench -- <section>` runs one. Exit codes: 0 all budgets met, 1 a budget missed or the
+ * run broke, 2 a bad command line.
  */
-import { UsageError } from './cli.js';
+import { writeFile } from 'node:fs/promises';
+import { formatMs, status, table, UsageError } from './cli.js';
 
 interface Section {
   summary: string;
@@ -12,6 +13,26 @@ interface Section {
 }
 
 const SECTIONS: Record<string, Section> = {
+  workflows: {
+    summary: 'one revocation per route end to end: state transitions, invocations, DynamoDB and S3 requests, cost per 1,000',
+    usage: 'workflows [--requests N] [--json]',
+    run: async (args) => (await import('./workflows.js')).workflowsBench(args),
+  },
+  letters: {
+    summary: 'the letter processor on 1.4 MiB files against raw sharp / pdf-lib, and its peak RSS',
+    usage: 'letters [--runs N] [--json]',
+    run: async (args) => (await import('./letters.js')).lettersBench(args),
+  },
+  api: {
+    summary: 'the local runtime under load: gateway read throughput vs raw GetItem, DynamoDB round trips, latencies',
+    usage: 'api [--seconds N] [--connections N] [--runs N] [--json]',
+    run: async (args) => (await import('./api.js')).apiBench(args),
+  },
+  bundles: {
+    summary: 'every function bundle as CDK builds it: size, and module-load time in a fresh node',
+    usage: 'bundles [--runs N] [--json]',
+    run: async (args) => (await import('./bundles.js')).bundlesBench(args),
+  },
   sweep: {
     summary: 'expiry sweep on DynamoDB Local: index-driven find vs a full Scan, then the real sweep',
     usage: 'sweep [--count N] [--load-concurrency N] [--json]',
@@ -19,43 +40,85 @@ const SECTIONS: Record<string, Section> = {
   },
 };
 
-const PLANNED: { key: string; what: string; budget: string; section?: keyof typeof SECTIONS }[] = [
-  { key: 'apiReadRatio', what: 'GET /certificates/{id} through the local gateway ÷ raw GetItem throughput', budget: '≥ 0.7' },
-  { key: 'roundTripsRead', what: 'DynamoDB calls per GET /certificates/{id}', budget: '≤ 1' },
-  { key: 'roundTripsWrite', what: 'DynamoDB calls per revocation submission', budget: '≤ 2' },
-  { key: 'maxBundleKb', what: 'largest minified function bundle', budget: '≤ 250' },
-  { key: 'maxInitMs', what: 'largest module-load time of a bundle (median of 5)', budget: '≤ 80' },
-  { key: 'letterJpegRatio', what: 'processor time for a 1.4 MiB JPEG ÷ raw sharp decode + thumbnail', budget: '≤ 1.3' },
-  { key: 'letterPdfRatio', what: 'processor time for a 1.4 MiB PDF ÷ raw PDFDocument.load', budget: '≤ 1.3' },
-  { key: 'sweepReadRatio', what: 'items read by a sweep ÷ due items (100k certificates, 1% due)', budget: '≤ 1.05', section: 'sweep' },
-  { key: 'sweepSpeedupVsScan', what: 'Scan-based find time ÷ index-driven find time (same data, median of 3)', budget: '≥ 10', section: 'sweep' },
-  { key: 'sfnTransitionsReviewRoute', what: 'state transitions of one review-route revocation', budget: '≤ 8' },
-];
+interface Figure {
+  key: string;
+  what: string;
+  budget: string;
+  value: number;
+  pass: boolean;
+}
+
+/**
+ * Every section in turn (about 6–9 minutes on 2 cores, most of it the sweep's 100,000
+ * certificates and its Scan), then the table of budgets and bench/results.json.
+ */
+async function runAll(): Promise<number> {
+  const started = performance.now();
+  const { measureBundles, BUNDLE_GOALS, bundleTable } = await import('./bundles.js');
+  const { measureApi, API_GOALS, apiTable } = await import('./api.js');
+  const { measureLetters, LETTER_GOALS, letterTable } = await import('./letters.js');
+  const { measureWorkflows, WORKFLOW_GOALS, workflowTable } = await import('./workflows.js');
+  const { runSweepBench } = await import('./sweep.js');
+
+  status('1/5 function bundles');
+  const bundles = await measureBundles(5);
+  status('2/5 the API under load');
+  const api = await measureApi({ seconds: 5, connections: 16, runs: 3 });
+  status('3/5 letter checks');
+  const letters = await measureLetters(7);
+  status('4/5 workflows per route');
+  const workflows = await measureWorkflows(3);
+  status('5/5 the expiry sweep (100,000 certificates)');
+  const sweep = await runSweepBench();
+
+  const at = (max: number) => (value: number) => value <= max;
+  const least = (min: number) => (value: number) => value >= min;
+  const rows: [string, string, string, number, (v: number) => boolean][] = [
+    ['apiReadRatio', 'GET /certificates/{id} via the gateway ÷ raw GetItem throughput', `≥ ${API_GOALS.apiReadRatio}`, api.apiReadRatio, least(API_GOALS.apiReadRatio)],
+    ['roundTripsRead', 'DynamoDB calls per GET /certificates/{id}', `≤ ${API_GOALS.roundTripsRead}`, api.roundTripsRead, at(API_GOALS.roundTripsRead)],
+    ['roundTripsWrite', 'DynamoDB calls per revocation submission', `≤ ${API_GOALS.roundTripsWrite}`, api.roundTripsWrite, at(API_GOALS.roundTripsWrite)],
+    ['maxBundleKb', 'largest minified function bundle', `≤ ${BUNDLE_GOALS.maxBundleKb}`, bundles.maxBundleKb, at(BUNDLE_GOALS.maxBundleKb)],
+    ['maxInitMs', 'largest module-load time of a bundle (median of 5)', `≤ ${BUNDLE_GOALS.maxInitMs}`, bundles.maxInitMs, at(BUNDLE_GOALS.maxInitMs)],
+    ['letterJpegRatio', 'processor on a 1.4 MiB JPEG ÷ raw sharp decode + thumbnail', `≤ ${LETTER_GOALS.letterJpegRatio}`, letters.letterJpegRatio, at(LETTER_GOALS.letterJpegRatio)],
+    ['letterPdfRatio', 'processor on a 1.4 MiB PDF ÷ raw PDFDocument.load', `≤ ${LETTER_GOALS.letterPdfRatio}`, letters.letterPdfRatio, at(LETTER_GOALS.letterPdfRatio)],
+    ['sweepReadRatio', 'items read by a sweep ÷ due items (100k, 1% due)', `≤ ${sweep.goals.sweepReadRatio.goal.replace(/^≤ /, '')}`, sweep.goals.sweepReadRatio.value, () => sweep.goals.sweepReadRatio.pass],
+    ['sweepSpeedupVsScan', 'Scan-based find ÷ our sweep\'s find, same data', `≥ ${sweep.goals.sweepSpeedupVsScan.goal.replace(/^≥ /, '')}`, sweep.goals.sweepSpeedupVsScan.value, () => sweep.goals.sweepSpeedupVsScan.pass],
+    ['sfnTransitionsReviewRoute', 'state transitions of one review-route revocation', `≤ ${WORKFLOW_GOALS.sfnTransitionsReviewRoute}`, workflows.sfnTransitionsReviewRoute, at(WORKFLOW_GOALS.sfnTransitionsReviewRoute)],
+  ];
+  const figures: Figure[] = rows.map(([key, what, budget, value, ok]) => ({ key, what, budget, value, pass: ok(value) }));
+
+  const number = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
+  console.log(`\ncertrevoke bench — ${new Date().toISOString()}, Node ${process.version}, ${formatMs(performance.now() - started)}\n`);
+  console.log(table([['key', 'value', 'budget', '', 'what'], ...figures.map((f) => [f.key, number(f.value), f.budget, f.pass ? 'ok' : 'MISSED', f.what])], (c) => c === 1));
+  console.log(`\nbundles (KB, module-load ms min / median / max):\n${bundleTable(bundles)}`);
+  console.log(`\nAPI:\n${apiTable(api)}`);
+  console.log(`\nletters:\n${letterTable(letters)}`);
+  console.log(`\nworkflows per route (cost estimate per 1,000 revocations):\n${workflowTable(workflows)}`);
+
+  const results = {
+    ...Object.fromEntries(figures.map((f) => [f.key, f.value])),
+    budgets: Object.fromEntries(figures.map((f) => [f.key, { budget: f.budget, pass: f.pass }])),
+    details: { bundles, api, letters, workflows, sweep },
+    machine: { node: process.version, cpus: (await import('node:os')).cpus().length, at: new Date().toISOString(), durationMs: Math.round(performance.now() - started) },
+  };
+  await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  status(`wrote ${RESULTS}`);
+  const missed = figures.filter((f) => !f.pass);
+  if (missed.length) console.log(`\n${missed.length} budget(s) missed: ${missed.map((f) => f.key).join(', ')}`);
+  return missed.length ? 1 : 0;
+}
+
+const RESULTS = new URL('./results.json', import.meta.url);
 
 function usage(): string {
-  const lines = ['usage: npm run bench [-- <section> [options]]', '', 'sections:'];
+  const lines = ['usage: npm run bench [-- <section> [options]]', '', 'without a section: every section, the table of budgets, and bench/results.json', '', 'sections:'];
   for (const s of Object.values(SECTIONS)) lines.push(`  ${s.usage}`, `      ${s.summary}`);
   return lines.join('\n');
 }
 
-function printPlan(): void {
-  console.log('certrevoke bench — planned metrics:\n');
-  const width = Math.max(...PLANNED.map((m) => m.key.length));
-  const statusWidth = Math.max(...PLANNED.map((m) => planStatus(m.section).length));
-  for (const m of PLANNED) console.log(`  ${m.key.padEnd(width)}  ${m.budget.padEnd(6)}  ${planStatus(m.section).padEnd(statusWidth)}  ${m.what}`);
-  console.log(`\nNo measurements were taken. Run a section to measure it:\n\n${usage()}`);
-}
-
-function planStatus(section: string | undefined): string {
-  return section ? `npm run bench -- ${section}` : 'not measured yet';
-}
-
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined) {
-    printPlan();
-    return 0;
-  }
+  if (name === undefined) return runAll();
   if (name === '--help' || name === '-h') {
     console.log(usage());
     return 0;

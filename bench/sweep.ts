@@ -52,7 +52,7 @@ type Kind = (typeof Kind)[keyof typeof Kind];
 /** Share of the not-due certificates that are already flagged and due only at expiry. */
 const FLAGGED_SHARE = 0.05;
 
-interface Options {
+export interface Options {
   count: number;
   loadConcurrency: number;
   json: boolean;
@@ -90,6 +90,18 @@ export interface SweepBenchResult {
 
 export async function sweepBench(args: string[]): Promise<number> {
   const options = parseOptions(args);
+  const result = await runSweepBench(options);
+  if (options.json) {
+    console.log(JSON.stringify(result, null, 2));
+    process.stderr.write(`${render(result)}\n`);
+  } else {
+    console.log(render(result));
+  }
+  return result.pass ? 0 : 1;
+}
+
+/** The whole section on its own DynamoDB Local, stopped at the end (and on Ctrl-C). */
+export async function runSweepBench(options: Options = { count: DEFAULT_COUNT, loadConcurrency: DEFAULT_LOAD_CONCURRENCY, json: false }): Promise<SweepBenchResult> {
   let dynamo: { endpoint: string; stop: () => Promise<void> } | undefined;
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -119,15 +131,7 @@ export async function sweepBench(args: string[]): Promise<number> {
     // Not metered: loading is not measured.
     const loader = benchClient(dynamo.endpoint, { maxAttempts: 6, requestTimeout: 60_000 });
     clients.push(loader);
-    const result = await measure(options, dynamo.endpoint, loader, clients);
-
-    if (options.json) {
-      console.log(JSON.stringify(result, null, 2));
-      process.stderr.write(`${render(result)}\n`);
-    } else {
-      console.log(render(result));
-    }
-    return result.pass ? 0 : 1;
+    return await measure(options, dynamo.endpoint, loader, clients);
   } finally {
     for (const client of clients) client.destroy();
     if (dynamo) {

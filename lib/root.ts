@@ -201,9 +201,30 @@ export const reissueDeps = /* @__PURE__ */ once(
   }),
 );
 
-/** Reviews span revocations (with their letters) and reissues. */
+/**
+ * Reviews span revocations (with links to their letters) and reissues. Its own getters, not
+ * letterDeps': a reviewer's function has no use for the letter template (pdf-lib and its fonts).
+ */
 export const reviewDeps = /* @__PURE__ */ once(
-  (): ReviewDeps & LetterDeps => Object.defineProperty(Object.create(letterDeps()) as ReviewDeps & LetterDeps, 'reissues', { get: () => reissueStore() }),
+  (): ReviewDeps & Pick<LetterDeps, 'letters'> => ({
+    get certificates() {
+      return certificateStore();
+    },
+    get revocations() {
+      return revocationStore();
+    },
+    get reissues() {
+      return reissueStore();
+    },
+    get letters() {
+      return letterStore();
+    },
+    get workflows() {
+      return workflows();
+    },
+    clock: systemClock,
+    warn,
+  }),
 );
 
 /** The sweep: the due index, the stores it changes, and a look at upload slots it closes. */

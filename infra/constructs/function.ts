@@ -130,6 +130,8 @@ export interface ServiceFunctionProps {
 export class ServiceFunction extends NodejsFunction {
   /** What esbuild (and, for `nodeModules`, npm) was told: kept so tests can check it without bundling. */
   readonly bundlingOptions: BundlingOptions;
+  /** Its entry, relative to the repository root (`functions/<name>.ts`). */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     assertLocalEsbuild();
@@ -160,6 +162,7 @@ export class ServiceFunction extends NodejsFunction {
       bundling,
     });
     this.bundlingOptions = bundling;
+    this.entry = props.entry;
     acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', XRAY_REASON);
     acknowledge(
       this,
@@ -320,6 +323,13 @@ export class ServiceFunction extends NodejsFunction {
 }
 
 /**
+ * The AWS SDK's default credential chain, and what Lambda bundles use in its place: in Lambda
+ * the credentials are always in the environment (lib/lambda/credentials.ts).
+ */
+export const CREDENTIALS_PACKAGE = '@aws-sdk/credential-provider-node';
+export const LAMBDA_CREDENTIALS = 'lib/lambda/credentials.ts';
+
+/**
  * One ESM file built by the local esbuild, minified with source maps, with a `require` for
  * bundled CommonJS. Nothing is external but `nodeModules` (CDK adds those to esbuild's externals
  * itself), which npm installs beside the bundle for the Lambda platform.
@@ -334,6 +344,7 @@ function bundlingOptions(props: ServiceFunctionProps): BundlingOptions {
     mainFields: ['module', 'main'],
     banner: REQUIRE_SHIM,
     externalModules: [],
+    esbuildArgs: { [`--alias:${CREDENTIALS_PACKAGE}`]: resolve(PROJECT_ROOT, LAMBDA_CREDENTIALS) },
     ...(props.nodeModules?.length
       ? {
           nodeModules: props.nodeModules,

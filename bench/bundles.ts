@@ -1,0 +1,144 @@
+/**
+ * `npm run bench -- bundles [--runs N] [--json]`
+ *
+ * Builds every Lambda of the app with the esbuild options CDK is given for it (read from the
+ * synthesized app's ServiceFunctions, bundling skipped), then measures:
+ * - maxBundleKb: the largest minified `index.mjs` (source maps and the letter processor's
+ *   native sharp, installed beside the bundle, not counted);
+ * - maxInitMs: the largest module-load time of a bundle in a fresh `node` process, median of N
+ *   (default 5) — `import()` of the bundle, timed inside the process, in a Lambda-like
+ *   environment (tracing on), so Node's own start is not counted.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import { build, type BuildOptions } from 'esbuild';
+import { buildApp } from '../infra/app.js';
+import { PROJECT_ROOT, ServiceFunction } from '../infra/constructs/function.js';
+import { formatInt, median, progress, status, table, UsageError } from './cli.js';
+
+export const BUNDLE_GOALS = { maxBundleKb: 250, maxInitMs: 80 };
+
+export interface BundleFigure {
+  entry: string;
+  kb: number;
+  initMs: { min: number; median: number; max: number };
+}
+
+export interface BundleResults {
+  maxBundleKb: number;
+  maxInitMs: number;
+  functions: BundleFigure[];
+}
+
+/** The app's functions, one per entry, with what CDK tells esbuild for each. */
+function functionsOfApp(): ServiceFunction[] {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const { stack } = buildApp(app);
+  const byEntry = new Map<string, ServiceFunction>();
+  for (const c of stack.node.findAll()) if (c instanceof ServiceFunction) byEntry.set(c.entry, c);
+  return [...byEntry.values()].sort((a, b) => a.entry.localeCompare(b.entry));
+}
+
+/** CDK's BundlingOptions, as the esbuild call NodejsFunction makes of them. */
+function esbuildOptions(fn: ServiceFunction, outdir: string): BuildOptions {
+  const b = fn.bundlingOptions;
+  return {
+    entryPoints: [resolve(PROJECT_ROOT, fn.entry)],
+    bundle: true,
+    platform: 'node',
+    format: b.format === 'esm' ? 'esm' : 'cjs',
+    target: b.target ?? 'node22',
+    minify: b.minify ?? false,
+    sourcemap: b.sourceMap ? 'external' : false,
+    sourcesContent: b.sourcesContent ?? true,
+    ...(b.mainFields ? { mainFields: b.mainFields } : {}),
+    ...(b.banner ? { banner: { js: b.banner } } : {}),
+    external: [...(b.externalModules ?? []), ...(b.nodeModules ?? [])],
+    alias: aliasesOf(b.esbuildArgs ?? {}),
+    outfile: join(outdir, 'index.mjs'),
+    logLevel: 'silent',
+  };
+}
+
+/** The `--alias:from=to` esbuild arguments CDK passes through, as esbuild's `alias` option. */
+function aliasesOf(args: Record<string, string | boolean | string[]>): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  for (const [flag, value] of Object.entries(args)) if (flag.startsWith('--alias:') && typeof value === 'string') aliases[flag.slice('--alias:'.length)] = value;
+  return aliases;
+}
+
+/** Module-load time of `file` in a fresh node, ms, measured inside the process. */
+function initMs(file: string, name: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); process.stdout.write(String(performance.now() - t));`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    // Lambda-like: what the function sees at init (tracing on), and no config it would need later.
+    env: {
+      PATH: process.env.PATH,
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_LAMBDA_FUNCTION_NAME: name,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_REGION: 'eu-west-1',
+      LAMBDA_TASK_ROOT: '/var/task',
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      NODE_OPTIONS: '--enable-source-maps',
+    },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`${name}: loading the bundle failed:\n${result.stderr}`);
+  return Number(result.stdout);
+}
+
+export async function measureBundles(runs: number): Promise<BundleResults> {
+  const functions = functionsOfApp();
+  const dir = mkdtempSync(join(tmpdir(), 'certrevoke-bundles-'));
+  try {
+    const bar = progress('bundles', functions.length);
+    const figures: BundleFigure[] = [];
+    for (const [i, fn] of functions.entries()) {
+      const outdir = join(dir, String(i));
+      await build(esbuildOptions(fn, outdir));
+      const file = join(outdir, 'index.mjs');
+      // Packages left out of the bundle (sharp) are installed beside it in Lambda; here, the project's.
+      if (fn.bundlingOptions.nodeModules?.length) symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(outdir, 'node_modules'), 'dir');
+      const kb = statSync(file).size / 1024;
+      const samples = Array.from({ length: runs }, () => initMs(file, fn.entry));
+      figures.push({ entry: fn.entry, kb, initMs: { min: Math.min(...samples), median: median(samples), max: Math.max(...samples) } });
+      bar.update(i + 1);
+    }
+    bar.finish();
+    return { maxBundleKb: Math.max(...figures.map((f) => f.kb)), maxInitMs: Math.max(...figures.map((f) => f.initMs.median)), functions: figures };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function bundleTable(r: BundleResults): string {
+  const rows = [['function', 'KB', 'init min', 'init median', 'init max']];
+  for (const f of [...r.functions].sort((a, b) => b.kb - a.kb)) {
+    rows.push([f.entry, f.kb.toFixed(1), f.initMs.min.toFixed(1), f.initMs.median.toFixed(1), f.initMs.max.toFixed(1)]);
+  }
+  return table(rows);
+}
+
+/** The section on its own. */
+export async function bundlesBench(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number ≥ 1; got ${values.runs}`);
+  status(`building ${formatInt(functionsOfApp().length)} function bundles as CDK does, loading each ${runs}× in a fresh node`);
+  const r = await measureBundles(runs);
+  if (values.json) console.log(JSON.stringify(r, null, 2));
+  else console.log(`${bundleTable(r)}\n\nmaxBundleKb ${r.maxBundleKb.toFixed(1)} (goal ≤ ${BUNDLE_GOALS.maxBundleKb}), maxInitMs ${r.maxInitMs.toFixed(1)} (goal ≤ ${BUNDLE_GOALS.maxInitMs})`);
+  return r.maxBundleKb <= BUNDLE_GOALS.maxBundleKb && r.maxInitMs <= BUNDLE_GOALS.maxInitMs ? 0 : 1;
+}
