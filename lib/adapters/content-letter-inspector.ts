@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp, { type FailOnOptions } from 'sharp';
@@ -11,10 +12,18 @@ import { prescanPdf } from './pdf-prescan.js';
 export interface ContentLetterInspectorOptions {
   /** Wall-clock budget for pdf-lib's parse in its worker. @default 3000 */
   pdfTimeBudgetMs?: number;
+  /** Wall-clock budget for decoding an image, in whole seconds as libvips counts them. @default 3000 */
+  imageTimeBudgetMs?: number;
   /** Width × height × frames an image may have. @default 25_000_000 */
   maxPixels?: number;
   /** @default 50 */
   maxGifFrames?: number;
+  /**
+   * A progressive JPEG is held whole as DCT coefficients (2 bytes a sample) until its last scan:
+   * 25 MP of 4:4:4 CMYK is 200 MB, at most this much. An A4 page at 300 dpi needs 26 MB in
+   * 4:2:0 colour, 52 MB in 4:4:4. @default 96 MiB
+   */
+  maxProgressiveJpegBytes?: number;
   /** @default 20 */
   maxPdfPages?: number;
   /**
@@ -81,13 +90,16 @@ function configureSharp(): void {
  * Codes: a format file-type recognises but letters do not use (HTML is not recognised; TIFF,
  * WebP, XML/SVG with a declaration, ZIP are) or one outside `allowed` → `LETTER_TYPE_NOT_ALLOWED`;
  * bytes no format matches, and everything that fails to decode, is truncated, has data after
- * its end, is too large in pixels, frames or pages, is encrypted or active → `LETTER_UNREADABLE`.
+ * its end or another format (ZIP, or PDF in an image) hidden inside, is too large in pixels,
+ * frames or pages, is encrypted or active → `LETTER_UNREADABLE`.
  * `inspect` throws only for our own failures (the PDF worker could not start): retry, don't refuse.
  */
 export class ContentLetterInspector implements LetterInspector {
   private readonly pdfTimeBudgetMs: number;
   private readonly maxPixels: number;
   private readonly maxGifFrames: number;
+  private readonly maxProgressiveJpegBytes: number;
+  private readonly imageTimeoutSeconds: number;
   private readonly maxPdfPages: number;
   private readonly maxInflatedBytes: number;
   private placeholder: Promise<Uint8Array> | undefined;
@@ -96,6 +108,8 @@ export class ContentLetterInspector implements LetterInspector {
     this.pdfTimeBudgetMs = options.pdfTimeBudgetMs ?? 3000;
     this.maxPixels = options.maxPixels ?? 25_000_000;
     this.maxGifFrames = options.maxGifFrames ?? 50;
+    this.maxProgressiveJpegBytes = options.maxProgressiveJpegBytes ?? 96 * 1024 * 1024;
+    this.imageTimeoutSeconds = Math.max(1, Math.ceil((options.imageTimeBudgetMs ?? 3000) / 1000));
     this.maxPdfPages = options.maxPdfPages ?? 20;
     this.maxInflatedBytes = options.maxInflatedBytes ?? 32 * 1024 * 1024;
     configureSharp();
@@ -145,12 +159,15 @@ export class ContentLetterInspector implements LetterInspector {
 
   /**
    * The end-marker walk first (cheap, and it counts GIF frames without decoding), then sharp's
-   * header for dimensions, then a full decode through `stats()`, which streams every pixel of
-   * every frame without holding the decoded image in memory.
+   * header for dimensions, then a full decode: one sequential pass over every pixel of every
+   * frame under a time budget, keeping a single channel of the output. Not `stats()`: it reads
+   * the image four times (a 25 MP CMYK JPEG took over 4 s) and so holds all of it in memory.
    */
   private async decodeImage(bytes: Uint8Array, type: Exclude<LetterType, 'pdf'>): Promise<Decoded> {
     const structure = STRUCTURE[type](bytes);
     if (!structure.ok) return structure;
+    const hidden = hiddenFormat(bytes, type);
+    if (hidden) return { ok: false, detail: `also holds ${hidden} (a polyglot file)` };
     if (structure.frames > this.maxGifFrames) return { ok: false, detail: `has ${structure.frames} frames (at most ${this.maxGifFrames})` };
     const pages = type === 'gif' ? -1 : 1;
     const options = { failOn: FAIL_ON, limitInputPixels: this.maxPixels, pages };
@@ -162,7 +179,10 @@ export class ContentLetterInspector implements LetterInspector {
       if (!width || !height) return { ok: false, detail: 'has no dimensions' };
       if (frames > this.maxGifFrames) return { ok: false, detail: `has ${frames} frames (at most ${this.maxGifFrames})` };
       if (width * height * frames > this.maxPixels) return { ok: false, detail: `has too many pixels (${width}×${height}×${frames})` };
-      await sharp(bytes, options).stats();
+      if (meta.isProgressive && progressiveJpegBytes(width, height, meta.channels, meta.chromaSubsampling) > this.maxProgressiveJpegBytes) {
+        return { ok: false, detail: `is a progressive JPEG too large to decode (${width}×${height})` };
+      }
+      await sharp(bytes, { ...options, sequentialRead: true }).timeout({ seconds: this.imageTimeoutSeconds }).extractChannel(0).raw().toBuffer();
       return { ok: true, facts: type === 'gif' ? { width, height, pages: frames } : { width, height } };
     } catch (error) {
       return { ok: false, detail: sharpFailure(error) };
@@ -172,10 +192,42 @@ export class ContentLetterInspector implements LetterInspector {
   private async decodePdf(bytes: Uint8Array): Promise<Decoded> {
     const scan = prescanPdf(bytes, { maxInflatedBytes: this.maxInflatedBytes });
     if (!scan.ok) return scan;
-    const parsed = await checkPdfInWorker(bytes, { maxPages: this.maxPdfPages, timeBudgetMs: this.pdfTimeBudgetMs });
+    const hidden = hiddenFormat(bytes, 'pdf');
+    if (hidden) return { ok: false, detail: `also holds ${hidden} (a polyglot file)` };
+    const parsed = await checkPdfInWorker(bytes, { maxPages: this.maxPdfPages, maxDecodedBytes: this.maxInflatedBytes, timeBudgetMs: this.pdfTimeBudgetMs });
     if (!parsed.ok) return parsed;
     return { ok: true, facts: { pages: parsed.pages } };
   }
+}
+
+/**
+ * Another format inside a valid letter, which a program other than the reviewer's viewer would
+ * open: a ZIP archive (readers find its directory from the end of the file, so one sitting in an
+ * image comment or a PDF stream near the end works), or a PDF inside an image (PDF readers look
+ * for `%PDF-` past the first byte; such a PDF was never checked as one). The end-marker walks
+ * only catch what is appended; these are hidden inside.
+ */
+function hiddenFormat(bytes: Uint8Array, type: LetterType): string | undefined {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (type !== 'pdf' && buf.includes('%PDF-', 0, 'latin1')) return 'a PDF';
+  return hasZipDirectory(buf) ? 'a ZIP archive' : undefined;
+}
+
+/**
+ * An end-of-central-directory record where ZIP readers look for one (within the last 64 KiB
+ * and 22 bytes), whose central directory starts where the record says: the four signature bytes
+ * alone turn up by chance in compressed data, both together do not.
+ */
+function hasZipDirectory(buf: Buffer): boolean {
+  const EOCD = 0x06054b50;
+  const CENTRAL = 0x02014b50;
+  const lowest = Math.max(0, buf.length - 22 - 0xffff);
+  for (let at = buf.length - 22; at >= lowest; at--) {
+    if (buf.readUInt32LE(at) !== EOCD) continue;
+    const directoryStart = at - buf.readUInt32LE(at + 12);
+    if (directoryStart >= 0 && directoryStart + 4 <= at && buf.readUInt32LE(directoryStart) === CENTRAL) return true;
+  }
+  return false;
 }
 
 type Decoded = { ok: true; facts: { pages?: number; width?: number; height?: number } } | { ok: false; detail: string };
@@ -184,10 +236,24 @@ function unreadable(detail: string): LetterVerdict {
   return { ok: false, code: 'LETTER_UNREADABLE', detail };
 }
 
+/**
+ * What libjpeg keeps of a progressive JPEG while decoding it: 2 bytes for each sample of each
+ * component, chroma counted at its subsampled size ("4:2:0" is a quarter of the pixels for each of
+ * two chroma components; a fourth figure is the K or alpha component).
+ */
+function progressiveJpegBytes(width: number, height: number, channels = 3, subsampling?: string): number {
+  const parts = subsampling?.split(':').map(Number) ?? [];
+  const [, h, v] = parts;
+  const chroma = h === undefined || v === undefined || Number.isNaN(h + v) ? 1 : (h / 4) * (v === 0 ? 0.5 : 1);
+  const samples = channels < 3 ? channels : 1 + 2 * chroma + (channels > 3 ? (parts[3] ?? 4) / 4 : 0);
+  return width * height * samples * 2;
+}
+
 /** libvips' first line, e.g. "Input image exceeds pixel limit" — short, and never a path or stack. */
 function sharpFailure(error: unknown): string {
   const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : '';
   if (/pixel limit/i.test(message)) return 'has too many pixels';
+  if (/^timeout/i.test(message)) return 'took too long to decode';
   if (/unsupported image format/i.test(message)) return 'is in a format that is not decoded here';
   const reason = message.replace(/^\w+:\s*/, '').trim().slice(0, 120);
   return reason ? `could not be decoded (${reason})` : 'could not be decoded';

@@ -4,7 +4,9 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 // Types only: the main thread never loads pdf-lib for this; the worker imports it dynamically.
-import type { PDFRef as PdfRef } from 'pdf-lib';
+import type * as PdfLibModule from 'pdf-lib';
+import type { PDFContext as PdfContext, PDFRef as PdfRef } from 'pdf-lib';
+import { activeContentVerdict, decodeName, noteName } from './pdf-prescan.js';
 
 /**
  * Parses a PDF with pdf-lib in a worker thread that is terminated at a time budget: pdf-lib can
@@ -30,6 +32,8 @@ export type PdfCheckResult = { ok: true; pages: number } | { ok: false; detail: 
 
 export interface PdfCheckOptions {
   maxPages: number;
+  /** What one stream pdf-lib decodes during the parse may grow to (object and xref streams). @default 32 MiB */
+  maxDecodedBytes?: number;
   /** Wall-clock budget for the parse, counted from when the worker has loaded pdf-lib. */
   timeBudgetMs: number;
   /** Limit for starting the worker and loading pdf-lib (loading TypeScript through tsx is slow). */
@@ -40,12 +44,14 @@ interface Job {
   marker: typeof MARKER;
   bytes: Uint8Array;
   maxPages: number;
+  maxDecodedBytes: number;
 }
 
 type WorkerMessage = { type: 'ready' } | { type: 'result'; result: PdfCheckResult };
 
 /**
- * Checks the PDF in a fresh worker (no state survives from one file to the next): loads it, then
+ * Checks the PDF in a fresh worker (no state survives from one file to the next): loads it with
+ * pdf-lib's decoders capped, refuses active content found in any object pdf-lib parsed, then
  * walks the page tree from the catalog. Once the worker has started, every outcome is a result:
  * past the budget, out of stack or heap, or dead, it is terminated and the file is unreadable.
  * A worker that cannot start is our failure, not the file's: the promise rejects, so the caller
@@ -55,7 +61,7 @@ export function checkPdfInWorker(bytes: Uint8Array, options: PdfCheckOptions): P
   // One exact copy goes to the worker and is transferred, not cloned again. Not `bytes.slice()`:
   // on a Buffer that is a view, and transferring it would detach the caller's memory.
   const copy = new Uint8Array(bytes);
-  const job: Job = { marker: MARKER, bytes: copy, maxPages: options.maxPages };
+  const job: Job = { marker: MARKER, bytes: copy, maxPages: options.maxPages, maxDecodedBytes: options.maxDecodedBytes ?? 32 * 1024 * 1024 };
   const worker = startWorker(job, [copy.buffer]);
   return new Promise((resolve, reject) => {
     let started = false;
@@ -129,18 +135,34 @@ function parseFailure(error: unknown): string {
   return 'could not be parsed as a PDF';
 }
 
+/** Thrown from inside pdf-lib's decoder when a stream outgrows the budget. */
+class DecodeBudgetExceeded extends Error {
+  override name = 'DecodeBudgetExceeded';
+}
+
 /** Runs inside the worker. pdf-lib is imported here, so the main thread never loads it for this. */
 async function runJob(job: Job, ready: () => void): Promise<PdfCheckResult> {
-  const { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, ParseSpeeds } = await import('pdf-lib');
+  const pdfLib = await import('pdf-lib');
+  const { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, ParseSpeeds } = pdfLib;
+  const budget = capDecoding(pdfLib, job.maxDecodedBytes);
   ready();
-  const doc = await PDFDocument.load(job.bytes, {
-    updateMetadata: false,
-    throwOnInvalidObject: true,
-    ignoreEncryption: false,
-    // No yielding between objects: nothing else runs in this thread.
-    parseSpeed: ParseSpeeds.Fastest,
-  });
+  let doc: Awaited<ReturnType<typeof PDFDocument.load>>;
+  try {
+    doc = await PDFDocument.load(job.bytes, {
+      updateMetadata: false,
+      throwOnInvalidObject: true,
+      ignoreEncryption: false,
+      // No yielding between objects: nothing else runs in this thread.
+      parseSpeed: ParseSpeeds.Fastest,
+    });
+  } catch (error) {
+    // pdf-lib turns an error inside an object into one of its own: the flag says what it was.
+    if (budget.exceeded) return { ok: false, detail: 'decompresses to too much data (a compression bomb)' };
+    throw error;
+  }
   const { context } = doc;
+  const active = activeContentVerdict(namesIn(pdfLib, context));
+  if (!active.ok) return active;
   const catalog = context.lookup(context.trailerInfo.Root);
   if (!(catalog instanceof PDFDict)) return { ok: false, detail: 'has no document catalog' };
   const root = catalog.get(PDFName.of('Pages'));
@@ -179,4 +201,69 @@ async function runJob(job: Job, ready: () => void): Promise<PdfCheckResult> {
   const count = catalog.lookup(PDFName.of('Pages'), PDFDict).get(PDFName.of('Count'));
   if (!(count instanceof PDFNumber) || count.asNumber() !== pages) return { ok: false, detail: 'has a page count that does not match its pages' };
   return { ok: true, pages };
+}
+
+type PdfLib = typeof PdfLibModule;
+
+/**
+ * Caps what pdf-lib's decoders (Flate, LZW, …) may allocate while `load` decodes object and xref
+ * streams. The pre-scan bounds every stream it finds, but pdf-lib is the parser that counts: a
+ * stream the scan reads differently would otherwise inflate without limit in this thread (its
+ * buffers are outside the heap limit). All decoders grow their output through
+ * `DecodeStream.prototype.ensureBuffer`, reached here from a stream made by pdf-lib's public
+ * `decodePDFRawStream`, so this works for any build of pdf-lib. This worker is used for one file
+ * and then ends, so patching the prototype affects nothing else.
+ */
+function capDecoding(pdfLib: PdfLib, maxBytes: number): { exceeded: boolean } {
+  const { PDFContext, PDFRawStream, decodePDFRawStream } = pdfLib;
+  const context = PDFContext.create();
+  const emptyFlate = Uint8Array.of(0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01);
+  const sample = decodePDFRawStream(PDFRawStream.of(context.obj({ Filter: 'FlateDecode' }), emptyFlate));
+  type Growable = { buffer: Uint8Array; ensureBuffer(requested: number): Uint8Array };
+  let proto = Object.getPrototypeOf(sample) as Growable | null;
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, 'ensureBuffer')) proto = Object.getPrototypeOf(proto) as Growable | null;
+  if (!proto) throw new Error('pdf-lib has no DecodeStream.ensureBuffer to cap');
+  const ensureBuffer = proto.ensureBuffer;
+  const state = { exceeded: false };
+  const exceed = (): never => {
+    state.exceeded = true;
+    throw new DecodeBudgetExceeded('a stream decodes to more than the budget');
+  };
+  // One stream may reach the cap (as in the pre-scan); all together twice that, since buffers
+  // grow by doubling.
+  let allocated = 0;
+  proto.ensureBuffer = function (this: Growable, requested: number): Uint8Array {
+    if (state.exceeded || requested > maxBytes) return exceed();
+    const before = this.buffer.byteLength;
+    const buffer = ensureBuffer.call(this, requested);
+    allocated += buffer.byteLength - before;
+    return allocated > 2 * maxBytes ? exceed() : buffer;
+  };
+  return state;
+}
+
+/**
+ * Every name in every object pdf-lib parsed, keys included — also those it read out of object
+ * streams, whatever the pre-scan made of their bytes. Direct objects cannot be cyclic (a cycle
+ * needs an indirect reference, which is not followed), so each is visited once; an explicit
+ * stack, not recursion, so deep nesting cannot exhaust the stack.
+ */
+function namesIn(pdfLib: PdfLib, context: PdfContext): Set<string> {
+  const { PDFArray, PDFDict, PDFName, PDFStream } = pdfLib;
+  const found = new Set<string>();
+  if (context.trailerInfo.Encrypt) found.add('Encrypt');
+  const stack: unknown[] = context.enumerateIndirectObjects().map(([, object]) => object);
+  for (let object = stack.pop(); object !== undefined; object = stack.pop()) {
+    if (object instanceof PDFName) {
+      // pdf-lib decodes only upper-case #XX escapes; viewers decode both cases.
+      noteName(decodeName(object.decodeText()), found);
+    } else if (object instanceof PDFDict) {
+      for (const [key, value] of object.entries()) stack.push(key, value);
+    } else if (object instanceof PDFArray) {
+      for (let k = 0; k < object.size(); k++) stack.push(object.get(k)); // not a spread: arrays may be huge
+    } else if (object instanceof PDFStream) {
+      stack.push(object.dict);
+    }
+  }
+  return found;
 }
