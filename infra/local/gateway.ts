@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { ROUTES, type RouteSpec } from '../../lib/http/contract.js';
@@ -10,6 +12,10 @@ import { flattenClaims, type LocalTokens } from './tokens.js';
 
 /** API Gateway's own payload limit; the handlers enforce the API's 64 KiB. */
 const MAX_GATEWAY_BODY = 10 * 1024 * 1024;
+/** What a refused body may still send before its connection is cut. */
+const MAX_DRAINED = 256 * 1024 * 1024;
+/** Buckets kept before full ones are dropped. */
+const MAX_BUCKETS = 10_000;
 
 type LambdaHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -43,44 +49,88 @@ export interface ConsoleSite {
   csp: string;
 }
 
-export function createGateway(options: { tokens: LocalTokens; dnsZone?: DnsProvider; loadHandler?: (name: string) => Promise<LambdaHandler>; console?: ConsoleSite }): Server {
+/** Per-account request rate: a token bucket of `burst` requests refilled at `perSecond`. */
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+export function createGateway(options: {
+  tokens: LocalTokens;
+  dnsZone?: DnsProvider;
+  loadHandler?: (name: string) => Promise<LambdaHandler>;
+  console?: ConsoleSite;
+  /** Without it nothing is limited. */
+  rateLimit?: RateLimit;
+}): Server {
   const routes = Object.values(ROUTES as Record<string, RouteSpec>).map(compile);
   const load = options.loadHandler ?? loadFunctionHandler;
   const site = options.console ? consoleFiles(options.console) : undefined;
-  return createServer((req, res) => {
+  const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
+  const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       console.error('gateway error', error);
       if (!res.headersSent) send(res, problem(500, 'INTERNAL', 'The local gateway failed.'));
     });
   });
+  // Node answers a request it cannot parse (headers over 16 KiB, a broken request line) with a
+  // bare status line; answer problem+json as for every other refusal.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => rejectUnparsable(error, socket));
+  return server;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
-    const body = await readBody(req);
-    if (body === undefined) return send(res, problem(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.'));
+    if (Number(req.headers['content-length'] ?? 0) > MAX_GATEWAY_BODY) return refuseBody(req, res);
 
+    // The console's files are CloudFront's and /local/* exists only here: neither is the API, so neither is limited.
     const file = method === 'GET' || method === 'HEAD' ? site?.get(url.pathname) : undefined;
     if (file) return send(res, file);
-    if (method === 'POST' && url.pathname === '/local/token') return send(res, await mintToken(body));
-    if (method === 'POST' && url.pathname === '/local/dns' && options.dnsZone) return send(res, await publishTxt(options.dnsZone, body));
+    if (method === 'POST' && (url.pathname === '/local/token' || url.pathname === '/local/dns')) {
+      const body = await readBody(req);
+      if (body === undefined) return refuseBody(req, res);
+      if (url.pathname === '/local/token') return send(res, await mintToken(body));
+      if (options.dnsZone) return send(res, await publishTxt(options.dnsZone, body));
+    }
 
+    // The rate limit is charged before the body is read: a caller over it costs no more than its headers.
+    const byAddress = `ip:${req.socket.remoteAddress ?? 'unknown'}`;
     const match = matchRoute(routes, method, url.pathname);
-    if (!match) return send(res, problem(404, 'NOT_FOUND', `No route for ${method} ${url.pathname}.`));
+    if (!match || match === 'malformed') {
+      if (limited(res, byAddress)) return;
+      if (match === 'malformed') return send(res, problem(400, 'BAD_REQUEST', 'The path is not valid percent-encoded UTF-8.'));
+      return send(res, problem(404, 'NOT_FOUND', `No route for ${method} ${url.pathname}.`));
+    }
 
     let claims: Record<string, string> | undefined;
     if (match.route.spec.auth !== 'public') {
       const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      if (!token) return send(res, problem(401, 'UNAUTHENTICATED', 'A bearer token is required.'));
-      try {
-        claims = flattenClaims(await options.tokens.verify(token));
-      } catch {
-        return send(res, problem(401, 'UNAUTHENTICATED', 'The bearer token is missing, expired or badly signed.'));
+      // An unverified token names no account: its requests count against the address, so
+      // forged tokens cannot use up a real account's limit.
+      const verified = token ? await options.tokens.verify(token).catch(() => undefined) : undefined;
+      if (!verified) {
+        if (limited(res, byAddress)) return;
+        return send(res, problem(401, 'UNAUTHENTICATED', token ? 'The bearer token is missing, expired or badly signed.' : 'A bearer token is required.'));
       }
+      claims = flattenClaims(verified);
     }
+    // A verified token without an account is refused by the handler (401); it counts against the address.
+    if (limited(res, claims?.account ? `account:${claims.account}` : byAddress)) return;
+
+    const body = await readBody(req);
+    if (body === undefined) return refuseBody(req, res);
     const event = toEvent(req, url, body, match.route.spec, match.params, claims);
     const handler = await load(match.route.spec.handler);
     send(res, await handler(event, lambdaContext(match.route.spec.handler)));
+  }
+
+  /** Answers 429 and returns true when `key` is over its limit. */
+  function limited(res: ServerResponse, key: string): boolean {
+    const retryAfter = limiter?.take(key);
+    if (retryAfter === undefined) return false;
+    const reply = problem(429, 'RATE_LIMITED', `Too many requests; try again in ${retryAfter} s.`);
+    send(res, { ...reply, headers: { ...reply.headers, 'retry-after': String(retryAfter) } });
+    return true;
   }
 
   async function mintToken(body: Buffer): Promise<APIGatewayProxyStructuredResultV2> {
@@ -129,6 +179,73 @@ async function publishTxt(zone: DnsProvider, body: Buffer): Promise<APIGatewayPr
   return { statusCode: 204 };
 }
 
+/**
+ * 413 at once; the rest of the body is read and dropped so the reply reaches the client (a
+ * socket closed with unread data resets, and the client would lose the reply) and the
+ * connection stays usable (left paused, it would hang the client's next request). Past
+ * MAX_DRAINED the connection is cut: nobody uploads that much by mistake.
+ */
+function refuseBody(req: IncomingMessage, res: ServerResponse): void {
+  req.removeAllListeners('data');
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > MAX_DRAINED) req.socket.destroy();
+  });
+  req.resume();
+  send(res, problem(413, 'PAYLOAD_TOO_LARGE', `The request body is over ${MAX_GATEWAY_BODY} bytes.`));
+}
+
+function rejectUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const detail = error.code === 'HPE_HEADER_OVERFLOW' ? 'The request line and headers must fit in 16 KiB.' : 'The request is not valid HTTP.';
+  const reply = problem(400, 'BAD_REQUEST', detail);
+  const body = Buffer.from(reply.body ?? '');
+  const head = [`HTTP/1.1 400 Bad Request`, ...Object.entries(reply.headers ?? {}).map(([k, v]) => `${k}: ${String(v)}`), `content-length: ${body.length}`, 'connection: close'];
+  socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]));
+}
+
+/**
+ * Token buckets by key (an account, or an address for requests without a verified token):
+ * each holds up to `burst` requests and refills at `perSecond`. A full bucket is the same as
+ * none, so full ones are dropped once many keys are held.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Takes one request from `key`'s bucket: undefined when allowed, else the whole seconds until one would be. */
+  take(key: string): number | undefined {
+    const now = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: this.limit.burst, at: now };
+    bucket.tokens = Math.min(this.limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.limit.perSecond);
+    bucket.at = now;
+    if (!this.buckets.has(key)) {
+      if (this.buckets.size >= MAX_BUCKETS) this.dropFull(now);
+      this.buckets.set(key, bucket);
+    }
+    // The epsilon absorbs float error: a caller that waited exactly Retry-After is served.
+    if (bucket.tokens >= 1 - 1e-9) {
+      bucket.tokens = Math.max(0, bucket.tokens - 1);
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.limit.perSecond));
+  }
+
+  private dropFull(now: number): void {
+    for (const [key, b] of this.buckets) {
+      if (b.tokens + ((now - b.at) / 1000) * this.limit.perSecond >= this.limit.burst) this.buckets.delete(key);
+    }
+  }
+}
+
 async function loadFunctionHandler(name: string): Promise<LambdaHandler> {
   const module = (await import(`../../functions/${name}.js`)) as { handler: LambdaHandler };
   return module.handler;
@@ -143,28 +260,37 @@ function compile(spec: RouteSpec): CompiledRoute {
   return { spec, pattern: new RegExp(`^${source}$`), params };
 }
 
+/** The route and its decoded path parameters; `malformed` when a parameter is not valid percent-encoded UTF-8 (`%ZZ`, `%C0%AF`). */
 function matchRoute(routes: CompiledRoute[], method: string, path: string) {
   for (const route of routes) {
     if (route.spec.method !== method) continue;
     const m = route.pattern.exec(path);
-    if (m) return { route, params: Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(m[i + 1]!)])) };
+    if (!m) continue;
+    try {
+      return { route, params: Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(m[i + 1]!)])) };
+    } catch {
+      return 'malformed' as const;
+    }
   }
   return undefined;
 }
 
+/** The whole body, or undefined once it passes MAX_GATEWAY_BODY (nothing more is kept). */
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_GATEWAY_BODY) {
-        req.pause();
+        req.off('data', onData);
+        chunks.length = 0;
         resolve(undefined);
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
@@ -184,7 +310,8 @@ function toEvent(
   }
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
-  const textual = /json|text|xml|x-www-form-urlencoded/i.test(headers['content-type'] ?? '');
+  // As the HTTP API does, a body that is not valid UTF-8 arrives base64-encoded, never "repaired" with U+FFFD.
+  const textual = /json|text|xml|x-www-form-urlencoded/i.test(headers['content-type'] ?? '') && isUtf8(body);
   const now = new Date();
   const routeKey = `${spec.method} ${spec.path}`;
   return {

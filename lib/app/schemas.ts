@@ -15,6 +15,51 @@ import {
 const instant = z.iso.datetime({ offset: true }).describe('ISO-8601 instant');
 const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits, and . _ : - only');
 
+/** C0 and C1 controls other than tab, line feed and carriage return. */
+const isControl = (c: number) => (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0x7f && c <= 0x9f);
+/** A UTF-16 half without its other half: it cannot be stored as UTF-8 without being replaced. */
+const isLoneSurrogate = (c: number) => c >= 0xd800 && c <= 0xdfff;
+const everyCodePoint = (s: string, ok: (c: number) => boolean) => Array.from(s).every((ch) => ok(ch.codePointAt(0)!));
+
+/**
+ * Text a person writes (a reason, a reviewer's note): stored and shown exactly as sent, so what
+ * cannot be kept exactly is refused rather than altered — control characters (NUL, ESC, …; tab
+ * and line breaks are fine) and ill-formed Unicode. Everything else is kept as is: emoji,
+ * right-to-left text and its direction marks, markup (replies are JSON, never HTML).
+ */
+const personText = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => everyCodePoint(s, (c) => !isControl(c)), 'must not contain control characters (tab and line breaks are allowed)')
+    .refine((s) => everyCodePoint(s, (c) => !isLoneSurrogate(c)), 'must be well-formed Unicode (no unpaired surrogate)');
+
+/**
+ * A listing's `nextCursor` as the store hands it out: base64url JSON of an index position, the
+ * table key (`pk`, `sk`) and the index key (`<index>Pk`, `<index>Sk`), each a non-empty string.
+ * A tampered one is refused here (400) rather than reaching DynamoDB as an invalid start key
+ * (a 500); the store still checks that it belongs to the listing and account asked for.
+ */
+const cursor = z
+  .string()
+  .max(2048)
+  .refine((s) => isIndexPosition(s), 'not a cursor from this listing');
+
+function isIndexPosition(value: string): boolean {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    return false;
+  }
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) return false;
+  const entries = Object.entries(key);
+  if (entries.length !== 4 || !entries.every(([, v]) => typeof v === 'string' && v !== '')) return false;
+  const names = Object.keys(key).filter((k) => k !== 'pk' && k !== 'sk');
+  const index = names.find((k) => /^[a-z]\w*Pk$/.test(k))?.slice(0, -2);
+  return names.length === 2 && index !== undefined && names.includes(`${index}Sk`);
+}
+
 export const EnterpriseSchema = z
   .object({
     name: z.string().min(1).max(200),
@@ -61,7 +106,7 @@ export const ListCertificatesQuery = z
   .object({
     status: z.enum(CERTIFICATE_STATUSES).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(2048).optional(),
+    cursor: cursor.optional(),
   })
   .strict();
 
@@ -127,7 +172,7 @@ const LetterTypeSchema = z.enum(['jpg', 'gif', 'png', 'pdf']);
 
 export const SubmitRevocationBody = z
   .object({
-    reason: z.string().max(500, 'must be at most 500 characters').optional(),
+    reason: personText(500).optional(),
     reasonCode: z.string().max(64).optional().describe('unspecified (default), keyCompromise, affiliationChanged, superseded, cessationOfOperation'),
   })
   .strict();
@@ -189,11 +234,11 @@ export const ReviewsQuery = z
   .object({
     status: z.literal('pending').default('pending'),
     limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(2048).optional(),
+    cursor: cursor.optional(),
   })
   .strict();
 export const ReviewDecisionBody = z
-  .object({ decision: z.enum(['approve', 'reject']), note: z.string().max(2000).optional() })
+  .object({ decision: z.enum(['approve', 'reject']), note: personText(2000).optional() })
   .strict()
   .refine((b) => b.decision === 'approve' || (b.note ?? '').trim() !== '', { path: ['note'], message: 'a note is required to reject' });
 
@@ -224,7 +269,7 @@ export const SubmitReissueBody = z
     keySize: z.int().optional().describe('RSA 2048/4096, ECC 256/384'),
     keyPassword: z.string().max(128).optional().describe('encrypts the generated PKCS#8 key; at least 8 characters'),
     domain: z.string().min(1).max(253),
-    reason: z.string().max(500, 'must be at most 500 characters'),
+    reason: personText(500),
     enterprise: EnterpriseSchema.optional(),
   })
   .strict();

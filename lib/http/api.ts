@@ -10,6 +10,9 @@ import { observability } from './observability.js';
 import { problem } from './problem.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** A problem's message is cut here: a body of 5,000 unknown keys must not come back as a 100 KB reply naming each. */
+const MAX_PROBLEM_MESSAGE = 200;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -99,9 +102,11 @@ function parseInput(route: RouteSpec): ApiMiddleware {
       const parsed = event.parsed!;
       // Every part is checked before replying, so a caller sees all problems at once.
       const problems: FieldProblem[] = [];
+      // The limit holds on every route, also those that read no body.
+      const bytes = bodyBytes(event);
       if (route.params) parsed.params = validate(route.params, event.pathParameters ?? {}, 'path', problems);
       if (route.query) parsed.query = validate(route.query, event.queryStringParameters ?? {}, 'query', problems);
-      if (route.body) parsed.body = validate(route.body, readJsonBody(event), 'body', problems);
+      if (route.body) parsed.body = validate(route.body, readJsonBody(event, bytes), 'body', problems);
       if (problems.length > 0) {
         throw badRequest(`The request is not valid: ${problems.map((f) => `${f.path} ${f.message}`).join('; ')}.`, problems);
       }
@@ -109,17 +114,28 @@ function parseInput(route: RouteSpec): ApiMiddleware {
   };
 }
 
-function readJsonBody(event: ApiEvent): unknown {
+function bodyBytes(event: ApiEvent): Buffer {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (bytes.length > MAX_BODY_BYTES) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body is over ${MAX_BODY_BYTES} bytes.`);
+  return bytes;
+}
+
+function readJsonBody(event: ApiEvent, bytes: Buffer): unknown {
   const contentType = headerValue(event.headers, 'content-type');
   if (bytes.length > 0 && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType ?? '')) {
     throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
   }
   if (bytes.length === 0) return {};
+  let text: string;
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    // Bytes that are not UTF-8 are refused, never read as U+FFFD: what is stored is what was sent.
+    text = strictUtf8.decode(bytes);
+  } catch {
+    throw badRequest('The request body is not valid UTF-8.', [{ path: '', message: 'invalid UTF-8' }]);
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw badRequest('The request body is not valid JSON.', [{ path: '', message: 'malformed JSON' }]);
   }
@@ -128,8 +144,13 @@ function readJsonBody(event: ApiEvent): unknown {
 function validate(schema: z.ZodType, value: unknown, where: 'path' | 'query' | 'body', problems: FieldProblem[]): unknown {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  for (const issue of result.error.issues) problems.push({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message });
+  for (const issue of result.error.issues) problems.push({ path: [where, ...issue.path.map(String)].join('.'), message: clip(issue.message) });
   return undefined;
+}
+
+function clip(message: string): string {
+  // By code point, so a cut never leaves half a surrogate pair.
+  return message.length <= MAX_PROBLEM_MESSAGE ? message : `${Array.from(message).slice(0, MAX_PROBLEM_MESSAGE - 1).join('')}…`;
 }
 
 function headerValue(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
