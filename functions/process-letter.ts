@@ -25,7 +25,7 @@ export async function processLetters(event: SQSEvent, context?: Pick<Context, 'g
       for (const record of notification.Records ?? []) {
         const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
         if (!key.startsWith('uploads/')) continue;
-        const outcome = await processUpload(letterProcessingDeps(), key);
+        const outcome = await processUpload(letterProcessingDeps(), key, { sequencer: record.s3.object.sequencer });
         logger.info('letter upload processed', { key, outcome });
       }
     } catch (error) {

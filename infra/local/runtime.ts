@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, ensureTable, startDynamoLocal } from './dynamodb-local.js';
 import { buildConsole, consoleCsp } from '../console-build.js';
-import { createGateway, type ConsoleSite } from './gateway.js';
+import { createGateway, type ConsoleSite, type RateLimit } from './gateway.js';
 import { LETTER_BUCKETS, startS3 } from './s3.js';
 import { DEMO_USERS, demoCertificates } from './seed.js';
 import { LocalTokens } from './tokens.js';
@@ -30,6 +31,8 @@ export interface LocalRuntime {
   url: string;
   tokens: { role: string; sub: string; account: string; token: string }[];
   seeded: number;
+  /** State transitions of a local workflow execution so far, as AWS bills them (one per state entered or retried). */
+  transitions: (executionArn: string) => number;
   stop: () => Promise<void>;
 }
 
@@ -41,6 +44,8 @@ export const TABLE_NAME = 'certrevoke';
  */
 export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalRuntime> {
   const started = Date.now();
+  // Read first: a malformed limit stops the start before anything is running.
+  const rateLimit = rateLimitFromEnv();
   // Lambda runs nodejs22.x; the SDK's "Node 20 support ends" notice is noise for the local runtime.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const stops: (() => Promise<void>)[] = [];
@@ -103,7 +108,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
 
     stops.push(startSweepTimer(options));
 
-    const server = createGateway({ tokens, dnsZone: sharedDnsZone, console: localConsole(s3.endpoint) });
+    const server = createGateway({ tokens, dnsZone: sharedDnsZone, console: localConsole(s3.endpoint), rateLimit });
     await listen(server, options.port);
     stops.push(() => new Promise<void>((r) => server.close(() => r())));
     const address = server.address();
@@ -113,11 +118,28 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       DEMO_USERS.map(async (u) => ({ role: u.role, sub: u.sub, account: u.account, token: await tokens.mint({ sub: u.sub, account: u.account, roles: [...u.roles] }) })),
     );
     options.log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { url, tokens: minted, seeded, stop };
+    return { url, tokens: minted, seeded, transitions: (arn) => workflows.transitions(arn), stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * Per-account limit of the local gateway (HTTP APIs throttle per route, never per client, so
+ * the per-account limit is the service's): `RATE_LIMIT_PER_SECOND` (default 20) refills a
+ * bucket of `RATE_LIMIT_BURST` (default 40) requests. A malformed value stops the start.
+ */
+function rateLimitFromEnv(): RateLimit {
+  const read = (name: string, fallback: number) => {
+    const raw = process.env[name];
+    const value = raw === undefined || raw === '' ? fallback : Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number; got ${raw}.`);
+    return value;
+  };
+  const limit = { perSecond: read('RATE_LIMIT_PER_SECOND', 20), burst: read('RATE_LIMIT_BURST', 40) };
+  if (limit.burst < 1) throw new Error(`RATE_LIMIT_BURST must be at least 1; got ${limit.burst}.`);
+  return limit;
 }
 
 /**
@@ -192,23 +214,44 @@ async function seedDemoData(log: (line: string) => void): Promise<number> {
   return inputs.length;
 }
 
-/** One runtime per data folder: a second `npm start` fails with a clear message. */
+/**
+ * One runtime per data folder: a second `npm start` fails with a clear message. A lock left by a
+ * run that was killed (its pid gone, or the pid now ours) is taken over.
+ */
 async function takeLock(dataDir: string, port: number): Promise<() => Promise<void>> {
   const file = join(dataDir, 'runtime.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
+    // Written whole, then linked into place: link fails if the lock exists, and no reader ever
+    // sees a half-written lock (a kill between create and write used to leave an empty one that
+    // no later start could parse).
+    const draft = `${file}.${process.pid}.${randomUUID()}`;
+    await writeFile(draft, JSON.stringify({ pid: process.pid, port }));
     try {
-      await writeFile(file, JSON.stringify({ pid: process.pid, port }), { flag: 'wx' });
+      await link(draft, file);
       return () => rm(file, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { pid?: number; port?: number };
-      if (holder.pid && isAlive(holder.pid)) {
+      const holder = lockHolder(await readFile(file, 'utf8').catch(() => ''));
+      // After a restart (a container's, say) our pid may be the one a killed run recorded.
+      if (holder.pid && holder.pid !== process.pid && isAlive(holder.pid)) {
         throw new Error(`certrevoke is already running (pid ${holder.pid}, http://127.0.0.1:${holder.port}) with data folder ${dataDir}. Stop it first (Ctrl-C in its terminal).`);
       }
       await rm(file, { force: true }); // left behind by a run that was killed
+    } finally {
+      await rm(draft, { force: true });
     }
   }
   throw new Error(`Could not take the lock ${file}.`);
+}
+
+/** The lock's holder; an unreadable lock (older runs wrote it in two steps) names nobody. */
+function lockHolder(text: string): { pid?: number; port?: number } {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as { pid?: number; port?: number }) : {};
+  } catch {
+    return {};
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -15,7 +15,7 @@ export interface AwsClientConfig {
   region?: string;
   endpoint?: string;
   maxAttempts: number;
-  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
@@ -31,7 +31,9 @@ export function createAwsClient<C>(Client: new (config: AwsClientConfig) => C, o
   const config: AwsClientConfig = {
     ...(options.region ? { region: options.region } : {}),
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: options.requestTimeoutMs },
+    // Without throwOnRequestTimeout, @smithy/node-http-handler 4.x only logs a warning when the
+    // request timeout passes and keeps waiting: a server that never answers would hang the call.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: options.requestTimeoutMs, throwOnRequestTimeout: true },
     ...(options.endpoint ? { endpoint: options.endpoint, credentials: options.localCredentials ?? LOCAL_CREDENTIALS } : {}),
   };
   return traced(new Client({ ...config, ...extra }));

@@ -10,6 +10,8 @@ export const keys = {
   reissue: (id: string) => ({ pk: `REISSUE#${id}`, sk: 'REISSUE' }),
   lock: (registrableDomain: string) => ({ pk: `LOCK#${registrableDomain}`, sk: 'LOCK' }),
   sweepCheckpoint: () => ({ pk: 'SWEEP', sk: 'CHECKPOINT' }),
+  /** The newest S3 event handled for one upload key (see UploadEventLog). */
+  uploadEvent: (objectKey: string) => ({ pk: `UPLOAD#${objectKey}`, sk: 'EVENT' }),
   duePk: (day: string) => `DUE#${day}`,
   accountPk: (account: string) => `ACCOUNT#${account}`,
 };
@@ -73,6 +75,20 @@ export function eventItem(event: AuditEvent, index: number): Record<string, unkn
     kind: 'event',
     ...event,
   };
+}
+
+/** Long enough for any sequencer S3 writes (18 hex digits today), short enough to index cheaply. */
+const SEQUENCER_DIGITS = 64;
+
+/**
+ * An S3 `sequencer` as a string that sorts like the event order, or undefined when it is not
+ * one. S3's event reference: sequencers of one key may differ in length; right-pad the shorter
+ * with zeros, then compare lexicographically. Padding every one to a fixed width lets DynamoDB
+ * compare them in a condition.
+ */
+export function sequencerSortKey(sequencer: string): string | undefined {
+  if (!/^[0-9A-Fa-f]+$/.test(sequencer) || sequencer.length > SEQUENCER_DIGITS) return undefined;
+  return sequencer.toUpperCase().padEnd(SEQUENCER_DIGITS, '0');
 }
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'kind', 'accountPk', 'accountSk', 'duePk', 'dueSk', 'activePk', 'activeSk', 'reviewPk', 'reviewSk', 'lockPk', 'lockSk'];

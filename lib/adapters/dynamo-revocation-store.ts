@@ -1,15 +1,20 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SubmitConflictError, VersionConflictError } from '../app/errors.js';
 import type { AuditEvent, Reissue, Revocation } from '../app/model.js';
+import type { UploadEventLog } from '../app/letters.js';
 import type { CertificateChange, IdempotencyRecord, Page, ReviewItem, RevocationStore } from '../app/ports.js';
 import { validCursor } from './dynamo-certificate-store.js';
 import { indexPartition, queryAll } from './dynamo-query.js';
 import { commit, CommitConflictError, type Write } from './dynamo-commit.js';
-import { ACTIVE_REVOCATIONS_PK, certificateItem, encodeCursor, eventItem, fromItem, keys, REVIEW_QUEUE_PK, revocationItem } from './dynamo-items.js';
+import { ACTIVE_REVOCATIONS_PK, certificateItem, encodeCursor, eventItem, fromItem, keys, REVIEW_QUEUE_PK, revocationItem, sequencerSortKey } from './dynamo-items.js';
 import { TABLE_INDEXES, TTL_ATTRIBUTE } from './table-schema.js';
 
+/** An upload's event record outlives any slot (15 minutes) and request (30 days) it can belong to. */
+const UPLOAD_EVENT_TTL_SECONDS = 40 * 24 * 60 * 60;
+
 /** Revocation requests in the single table, changed only together with their certificates and events. */
-export class DynamoRevocationStore implements RevocationStore {
+export class DynamoRevocationStore implements RevocationStore, UploadEventLog {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -73,6 +78,29 @@ export class DynamoRevocationStore implements RevocationStore {
     );
     const items = Items.map((i): ReviewItem => (i.kind === 'reissue' ? { kind: 'reissue', request: fromItem<Reissue>(i) } : { kind: 'revocation', request: fromItem<Revocation>(i) }));
     return { items, nextCursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : undefined };
+  }
+
+  /** One conditional write on the key's own item: the request item (and its version) is not touched. */
+  async recordUploadEvent(objectKey: string, sequencer: string): Promise<boolean> {
+    const order = sequencerSortKey(sequencer);
+    // Not a sequencer S3 writes: it cannot be ordered, so the event is handled as if unordered.
+    if (!order) return true;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.uploadEvent(objectKey),
+          UpdateExpression: 'SET #kind = :kind, #sequencer = :sequencer, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#sequencer) OR #sequencer <= :sequencer',
+          ExpressionAttributeNames: { '#kind': 'kind', '#sequencer': 'sequencer', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':kind': 'upload-event', ':sequencer': order, ':ttl': Math.floor(Date.now() / 1000) + UPLOAD_EVENT_TTL_SECONDS },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async active(): Promise<Revocation[]> {

@@ -10,9 +10,23 @@ import { event } from './revocation-steps.js';
 export const UPLOAD_SLOT_SECONDS = 15 * 60;
 const LETTER_URL_SECONDS = 5 * 60;
 
+/**
+ * What the letter processor remembers per upload key: the newest S3 event it has handled. S3
+ * delivers events at least once and in no particular order; its `sequencer` orders the events
+ * of one key.
+ */
+export interface UploadEventLog {
+  /**
+   * Records `sequencer` as the newest event of `key` unless a newer one is recorded already.
+   * True: handle the event (a repeat of the newest is handled again, harmlessly: a redelivery
+   * after a failure must not be lost). False: a newer event of the key was seen; ignore this one.
+   */
+  recordUploadEvent(key: string, sequencer: string): Promise<boolean>;
+}
+
 export interface LetterDeps {
   certificates: CertificateStore;
-  revocations: RevocationStore;
+  revocations: RevocationStore & UploadEventLog;
   letters: LetterStore;
   template: LetterTemplateRenderer;
   workflows: Workflows;
@@ -59,8 +73,10 @@ export async function issueUploadSlot(deps: LetterDeps, caller: Caller, revocati
     try {
       await deps.revocations.transition({ ...r, letter: { ...letter, slot }, updatedAt: now.toISOString() }, r.version, [], []);
     } catch (error) {
-      if (error instanceof VersionConflictError && attempt < 3) continue;
-      throw error;
+      if (!(error instanceof VersionConflictError)) throw error;
+      if (attempt < 3) continue;
+      // Not the conflict itself: it carries the stored request (task token included) into any log.
+      throw new RuleViolationError('WRONG_STATE', 'The request changed meanwhile; ask for the upload again.');
     }
     const post = await deps.letters.presignUpload(slot.key, { minBytes: letter.minBytes, maxBytes: letter.maxBytes, expiresSeconds: UPLOAD_SLOT_SECONDS });
     return { method: 'POST' as const, url: post.url, fields: post.fields, minBytes: letter.minBytes, maxBytes: letter.maxBytes, allowedTypes: letter.allowedTypes, expiresAt: slot.expiresAt };
@@ -69,20 +85,30 @@ export async function issueUploadSlot(deps: LetterDeps, caller: Caller, revocati
 
 export type UploadOutcome = 'accepted' | 'rejected' | 'ignored';
 
+/** What the S3 event said of the upload, when an event (not the reconciler) reports it. */
+export interface UploadEvent {
+  /** The S3 record's `s3.object.sequencer`: orders the events of one key. */
+  sequencer?: string | undefined;
+}
+
 /** The processor alone decodes letters: only its bundle carries sharp and its native binary. */
 export type ProcessingDeps = LetterDeps & { inspector: LetterInspector };
 
 /**
  * Decides an uploaded letter from its bytes (S3 ObjectCreated). Safe to run twice, late or out
- * of order: only the current slot of a request still waiting for a letter counts, and the first
- * accepted letter wins by a conditional write on the request.
+ * of order: only the current slot of a request still waiting for a letter counts, an event older
+ * than one already handled for the key is ignored, and the first accepted letter wins by a
+ * conditional write on the request.
  * 1. Anything else under `uploads/` is deleted and ignored.
- * 2. Size, then type and a full bounded decode (the inspector). A rejection is recorded once,
- *    the file deleted, and the slot stays open: it does not use up the one upload.
- * 3. Accepted: the bytes become write-once evidence with a thumbnail, the request records the
+ * 2. An event older (by `sequencer`) than the newest handled for this key is ignored: it speaks
+ *    of bytes since replaced, and the newer upload is decided by its own event.
+ * 3. Size, then type and a full bounded decode (the inspector). A rejected file is deleted
+ *    (unless a newer upload replaced it meanwhile), then the rejection recorded once; the slot
+ *    stays open: it does not use up the one upload.
+ * 4. Accepted: the bytes become write-once evidence with a thumbnail, the request records the
  *    letter and moves to review, and the waiting workflow task is completed.
  */
-export async function processUpload(deps: ProcessingDeps, key: string): Promise<UploadOutcome> {
+export async function processUpload(deps: ProcessingDeps, key: string, reported: UploadEvent = {}): Promise<UploadOutcome> {
   const [prefix, account, revocationId, slotId, ...rest] = key.split('/');
   const r = prefix === 'uploads' && rest.length === 0 && revocationId ? await deps.revocations.get(revocationId) : undefined;
   const letter = r?.letter;
@@ -90,11 +116,13 @@ export async function processUpload(deps: ProcessingDeps, key: string): Promise<
     await deps.letters.deleteUpload(key);
     return 'ignored';
   }
+  // Nothing is deleted for a stale event: the object under the key may be the newer upload.
+  if (reported.sequencer && !(await deps.revocations.recordUploadEvent(key, reported.sequencer))) return 'ignored';
   const head = await deps.letters.headUpload(key);
   if (!head) return 'ignored'; // already handled: a repeated event
   const upload = `${key}#${head.etag}`;
   if (letter.rejections.some((x) => x.upload === upload)) {
-    await deps.letters.deleteUpload(key);
+    await deleteUnlessReplaced(deps, key, head.etag);
     return 'ignored';
   }
   const size = checkLetterSize(head.bytes);
@@ -104,8 +132,10 @@ export async function processUpload(deps: ProcessingDeps, key: string): Promise<
     ? { ok: false as const, code: size.code, detail: `The file has ${head.bytes} bytes; letters must be ${letter.minBytes} to ${letter.maxBytes} bytes.` }
     : await deps.inspector.inspect(bytes!, letter.allowedTypes);
   if (!verdict.ok) {
+    // Deleted before the rejection shows: a customer who sees it and uploads again at once must
+    // not have the new file deleted (or, on s3rver, its POST broken) by this one's clean-up.
+    await deleteUnlessReplaced(deps, key, head.etag);
     await recordRejection(deps, r, slotId!, { code: verdict.code, at: deps.clock().toISOString(), detail: verdict.detail, upload });
-    await deps.letters.deleteUpload(key);
     return 'rejected';
   }
   // Content-addressed evidence: rewriting the same bytes (a retried event) is a no-op.
@@ -131,6 +161,19 @@ export async function processUpload(deps: ProcessingDeps, key: string): Promise<
   if (!accepted) return 'ignored';
   await releaseLetterTask(deps, accepted.next, accepted.before.taskToken);
   return 'accepted';
+}
+
+/**
+ * Deletes the judged upload, but not a newer one the customer sent to the same key while it was
+ * being judged (a PDF may take seconds): that one is still to be decided, by its own event.
+ * The look and the delete are two calls (s3rver knows no conditional delete), so a replacement
+ * landing between them can still be lost; the window is one round trip, not a whole inspection.
+ * A crash after the delete and before the rejection is recorded loses the rejection notice (a
+ * redelivery finds nothing): the slot stays open, so the customer can still upload.
+ */
+async function deleteUnlessReplaced(deps: Pick<LetterDeps, 'letters'>, key: string, etag: string): Promise<void> {
+  const now = await deps.letters.headUpload(key);
+  if (now && now.etag === etag) await deps.letters.deleteUpload(key);
 }
 
 /**

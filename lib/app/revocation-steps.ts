@@ -21,12 +21,20 @@ export interface StepDeps {
 const FINAL: readonly Revocation['status'][] = ['revoked', 'failed'];
 
 
-/** Stores the token of a task waiting for the letter or for a reviewer; a review enters the queue. */
+/**
+ * Stores the token of a task waiting for the letter or for a reviewer; a review enters the queue.
+ * A wait that is already over completes its own task instead: this task may run late (a Retry
+ * after a lost reply, or an execution resumed after a restart) while a decision taken meanwhile
+ * resumed the workflow on its own. Storing the token then would put an approved request back
+ * in the queue, and the other execution's Revoke would find it not revoking and fail it.
+ */
 export async function awaitCallback(deps: StepDeps, revocationId: string, waitFor: 'letter' | 'review', token: string): Promise<void> {
   await retryOnConflict(() => deps.revocations.get(revocationId), `revocation ${revocationId}`, async (r) => {
     if (FINAL.includes(r.status)) throw new RequestClosedError(`revocation ${r.id} is ${r.status}`);
     // A letter accepted before this task stored its token: nothing to wait for.
     if (waitFor === 'letter' && r.letter?.status === 'accepted') return deps.workflows.completeTask(token, { letter: 'accepted' });
+    // Approved before this task stored its token: on to Revoke.
+    if (waitFor === 'review' && r.status === 'revoking') return deps.workflows.completeTask(token, { decision: 'approve' });
     const at = deps.clock().toISOString();
     const next: Revocation =
       waitFor === 'review'
