@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import * as z from 'zod';
 import { ROUTES, type RouteSpec } from '../../lib/http/contract.js';
 import type { DnsProvider } from '../../lib/app/ports.js';
+import { loggableError } from '../../lib/http/logger.js';
 import { problem } from '../../lib/http/problem.js';
 import type { ConsoleFile } from '../console-build.js';
 import { flattenClaims, type LocalTokens } from './tokens.js';
@@ -69,7 +70,7 @@ export function createGateway(options: {
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      console.error('gateway error', error);
+      console.error('gateway error', loggableError(error));
       if (!res.headersSent) send(res, problem(500, 'INTERNAL', 'The local gateway failed.'));
     });
   });

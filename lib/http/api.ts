@@ -5,7 +5,7 @@ import { DomainError, type FieldProblem } from '../app/errors.js';
 import { callerFromClaims, requireRole, type Caller } from './auth.js';
 import type { RouteSpec } from './contract.js';
 import { badRequest, HttpError } from './errors.js';
-import { logger } from './logger.js';
+import { loggableError, logger } from './logger.js';
 import { observability } from './observability.js';
 import { problem } from './problem.js';
 
@@ -76,7 +76,7 @@ function problemReplies(): ApiMiddleware {
         request.response = problem(error.status, error.code, error.message, error.extra);
         return;
       }
-      logger.error('unhandled error', { error: error as Error, route: request.event.routeKey });
+      logger.error('unhandled error', { error: loggableError(error), route: request.event.routeKey });
       request.response = problem(500, 'INTERNAL', 'Something went wrong on our side. Try again later.');
     },
   };

@@ -16,3 +16,13 @@ export const logger = new Logger({ serviceName: SERVICE_NAME });
 export function lambdaContextLogging() {
   return injectLambdaContext(logger, { resetKeys: true, logEvent: false });
 }
+
+/**
+ * What may be logged of an error: its name, message and stack, nothing else. Some errors carry
+ * data (a version conflict holds the stored item, task token included); Powertools would log
+ * every enumerable property of the error itself.
+ */
+export function loggableError(error: unknown): { name: string; message: string; stack?: string } {
+  if (!(error instanceof Error)) return { name: typeof error, message: String(error).slice(0, 200) };
+  return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+}

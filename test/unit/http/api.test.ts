@@ -1,10 +1,11 @@
 import type { Context } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { RuleViolationError } from '../../../lib/app/errors.js';
 import { apiHandler, MAX_BODY_BYTES, type ApiEvent } from '../../../lib/http/api.js';
 import { callerFromClaims, parseRoles } from '../../../lib/http/auth.js';
 import type { RouteSpec } from '../../../lib/http/contract.js';
+import { logger } from '../../../lib/http/logger.js';
 import { json } from '../../../lib/http/problem.js';
 
 const route = {
@@ -125,5 +126,22 @@ describe('apiHandler pipeline', () => {
     const res = await call(event(), failing);
     expect(res.status).toBe(500);
     expect(JSON.stringify(res.body)).not.toMatch(/secret-table|arn:aws|ConditionalCheck/);
+  });
+
+  it('logs of an unexpected error only its name, message and stack, never the data it carries', async () => {
+    // A version conflict carries the stored item, task token and all.
+    const conflict = Object.assign(new Error('version conflict'), { name: 'VersionConflictError', current: { taskToken: 'AAAA-task-token-secret', reason: 'x' } });
+    const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    try {
+      const res = await call(event(), apiHandler(route, async () => Promise.reject(conflict)));
+      expect(res.status).toBe(500);
+      expect(logged).toHaveBeenCalledTimes(1);
+      const line = JSON.stringify(logged.mock.calls[0]);
+      expect(line).toContain('VersionConflictError');
+      expect(line).toContain('version conflict');
+      expect(line).not.toContain('AAAA-task-token-secret');
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
