@@ -41,7 +41,7 @@ export class InjectedLambdaFault extends Error {
   }
 }
 
-type FaultMode = 'before' | 'after' | 'hang';
+type FaultMode = 'before' | 'after' | 'hang' | 'throttled';
 
 interface FaultRule {
   left: number;
@@ -57,7 +57,9 @@ interface FaultRule {
  * - `before` (default): throw `Lambda.ServiceException` without running the handler, as when
  *   Lambda itself fails;
  * - `after`: run the handler (its effect happens), then throw, as when the reply is lost;
- * - `hang`: never answer, as a stuck invocation (the task's timeout applies).
+ * - `hang`: never answer, as a stuck invocation (the task's timeout applies);
+ * - `throttled`: the function itself fails with `ThrottlingException`, as when a service it
+ *   calls throttles it (a transient error the workflows retry).
  * With `delayMs`, the invocation after those waits that long before running normally. Several
  * entries for one task apply one after the other (`revocation-revoke:1,revocation-revoke:1:after`).
  */
@@ -73,8 +75,8 @@ export class TaskFaults {
       const [task, times, mode = 'before', delay = '0'] = entry.split(':');
       const left = Number(times);
       const delayMs = Number(delay);
-      if (!task || !Number.isInteger(left) || left < 0 || !['before', 'after', 'hang'].includes(mode) || !(delayMs >= 0)) {
-        throw new Error(`CERTREVOKE_FAULTS: cannot read "${entry}"; expected task:times[:before|after|hang[:delayMs]]`);
+      if (!task || !Number.isInteger(left) || left < 0 || !['before', 'after', 'hang', 'throttled'].includes(mode) || !(delayMs >= 0)) {
+        throw new Error(`CERTREVOKE_FAULTS: cannot read "${entry}"; expected task:times[:before|after|hang|throttled[:delayMs]]`);
       }
       this.rules.set(task, [...(this.rules.get(task) ?? []), { left, mode: mode as FaultMode, delayMs }]);
     }
@@ -98,6 +100,7 @@ export class TaskFaults {
     this.log(`CERTREVOKE_FAULTS: ${task} ${rule.mode === 'hang' ? 'hangs' : `fails (${rule.mode})`}`);
     if (rule.mode === 'hang') return new Promise<T>(() => undefined);
     if (rule.mode === 'after') await run();
+    if (rule.mode === 'throttled') throw Object.assign(new Error(`fault injected by CERTREVOKE_FAULTS into ${task} (throttled)`), { name: 'ThrottlingException' });
     throw new InjectedLambdaFault(task, rule.mode);
   }
 }

@@ -23,6 +23,22 @@ export const REISSUE_WORKFLOW = {
   },
 } as const;
 
+/**
+ * Errors of the AWS services a task calls that a later attempt may not meet (throttling, a
+ * transient server error, a transaction conflict, a timeout): every task that may meet them
+ * retries on them with backoff and jitter. A task's own outcomes (a rejection, an expired
+ * request) are not among them, so they still end the request.
+ */
+export const TRANSIENT_TASK_ERRORS = [
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TransactionConflictException',
+  'TimeoutError',
+] as const;
+
 /** The ASL text with each `${Name}` replaced, as Step Functions' definitionSubstitutions does. */
 export async function loadDefinition(file: string, substitutions: Record<string, string>): Promise<string> {
   const text = await readFile(file, 'utf8');

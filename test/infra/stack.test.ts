@@ -13,7 +13,7 @@ import { LETTER_PROCESSOR_ENTRY } from '../../infra/constructs/letter-processing
 import { SWEEP_ENTRY } from '../../infra/constructs/sweep-schedule.js';
 import { REISSUE_DEFINITION, type ReissueTask } from '../../infra/constructs/reissue-workflow.js';
 import { REVOCATION_DEFINITION, type RevocationTask } from '../../infra/constructs/revocation-workflow.js';
-import { REISSUE_WORKFLOW } from '../../infra/workflows/index.js';
+import { REISSUE_WORKFLOW, REVOCATION_WORKFLOW, TRANSIENT_TASK_ERRORS } from '../../infra/workflows/index.js';
 import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/adapters/table-schema.js';
 import { ROUTES } from '../../lib/http/contract.js';
 
@@ -1228,5 +1228,21 @@ describe('the HTTP API', () => {
     const url = Object.entries(outputs).find(([key]) => key.includes('ApiUrl'))?.[1] as { Value: unknown } | undefined;
     expect(JSON.stringify(url?.Value)).toContain('.execute-api.');
     expect(JSON.stringify(url?.Value)).toContain(JSON.stringify(ref(id(api.httpApi))));
+  });
+});
+
+describe('workflow retries', () => {
+  it.each([REVOCATION_WORKFLOW, REISSUE_WORKFLOW])('retries every task on transient AWS errors (throttling, server errors, conflicts, timeouts), with backoff and jitter: $file', (workflow) => {
+    const definition = JSON.parse(readFileSync(workflow.file, 'utf8')) as { States: Record<string, { Type: string; Retry?: { ErrorEquals: string[]; BackoffRate?: number; JitterStrategy?: string }[] }> };
+    const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThan(0);
+    for (const [name, state] of tasks) {
+      const covering = (error: string) => (state.Retry ?? []).find((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'));
+      for (const error of TRANSIENT_TASK_ERRORS) {
+        const retrier = covering(error);
+        expect(retrier, `${name} retries ${error}`).toBeDefined();
+        expect(retrier).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL' });
+      }
+    }
   });
 });
