@@ -14,7 +14,7 @@ import { ACCESS_LOG_PREFIXES } from '../../infra/stateful.js';
  */
 const cdkContext = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: object }).context;
 const app = new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } });
-const { stack, stateful, revocation, reissue } = buildApp(app);
+const { stack, stateful, revocation, reissue, console: hosting } = buildApp(app);
 const template = Template.fromStack(stack);
 const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
 
@@ -114,11 +114,13 @@ describe('server access logs', () => {
     expect(a.startsWith(b) || b.startsWith(a)).toBe(false);
   });
 
-  it('are kept for every bucket of the app but the access-log bucket itself', () => {
-    const others = Object.entries(resources('AWS::S3::Bucket')).filter(([logicalId]) => logicalId !== accessLogsId);
+  it('are kept for every bucket of the app but the two log targets: the access-log bucket, and the console\'s (CloudFront logs need ACLs)', () => {
+    const consoleLogsId = id(hosting.node.findChild('Logs'));
+    const others = Object.entries(resources('AWS::S3::Bucket')).filter(([logicalId]) => logicalId !== accessLogsId && logicalId !== consoleLogsId);
     expect(others.length).toBeGreaterThan(0);
     for (const [logicalId, { Properties }] of others) {
-      expect((Properties.LoggingConfiguration as { DestinationBucketName?: unknown } | undefined)?.DestinationBucketName, logicalId).toEqual(ref(accessLogsId));
+      const target = logicalId === id(hosting.bucket) ? consoleLogsId : accessLogsId;
+      expect((Properties.LoggingConfiguration as { DestinationBucketName?: unknown } | undefined)?.DestinationBucketName, logicalId).toEqual(ref(target));
     }
   });
 });
@@ -153,8 +155,8 @@ describe('the functions\' roles', () => {
   const logGroupId = (fn: ServiceFunction) => (resources('AWS::Lambda::Function')[id(fn)]!.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
   const tableKeyId = id(stateful.table.encryptionKey!);
 
-  it('cover every function of the app but CDK\'s own bucket-notifications handler', () => {
-    const lambdas = Object.keys(resources('AWS::Lambda::Function')).filter((logicalId) => !logicalId.startsWith('BucketNotificationsHandler'));
+  it('cover every function of the app but CDK\'s own deploy-time handlers (bucket notifications, the console\'s files)', () => {
+    const lambdas = Object.keys(resources('AWS::Lambda::Function')).filter((logicalId) => !logicalId.startsWith('BucketNotificationsHandler') && !logicalId.startsWith('CustomCDKBucketDeployment'));
     expect(functions.map((fn) => id(fn)).sort()).toEqual(lambdas.sort());
   });
 
