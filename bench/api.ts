@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { onDynamoCall } from '../lib/adapters/dynamo-client.js';
 import type { Json } from '../test/support/local-runtime.js';
 import { PROJECT_ROOT } from '../infra/constructs/function.js';
-import { median, status, table, UsageError } from './cli.js';
+import { median, status, table, UsageError, emitJson } from './cli.js';
 
 export const API_GOALS = { apiReadRatio: 0.7, roundTripsRead: 1, roundTripsWrite: 2 };
 
@@ -194,7 +194,7 @@ export function parseApiArgs(args: string[]) {
 export async function apiBench(args: string[]): Promise<number> {
   const o = parseApiArgs(args);
   const r = await measureApi(o);
-  if (o.json) console.log(JSON.stringify(r, null, 2));
+  if (o.json) emitJson(r);
   else console.log(`${apiTable(r)}\n\napiReadRatio ${r.apiReadRatio.toFixed(2)} (goal ≥ ${API_GOALS.apiReadRatio}), roundTripsRead ${r.roundTripsRead} (≤ ${API_GOALS.roundTripsRead}), roundTripsWrite ${r.roundTripsWrite} (≤ ${API_GOALS.roundTripsWrite})`);
   return r.apiReadRatio >= API_GOALS.apiReadRatio && r.roundTripsRead <= API_GOALS.roundTripsRead && r.roundTripsWrite <= API_GOALS.roundTripsWrite ? 0 : 1;
 }

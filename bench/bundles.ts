@@ -18,7 +18,7 @@ import { App } from 'aws-cdk-lib';
 import { build, type BuildOptions } from 'esbuild';
 import { buildApp } from '../infra/app.js';
 import { PROJECT_ROOT, ServiceFunction } from '../infra/constructs/function.js';
-import { formatInt, median, progress, status, table, UsageError } from './cli.js';
+import { formatInt, median, progress, status, table, UsageError, emitJson } from './cli.js';
 
 export const BUNDLE_GOALS = { maxBundleKb: 250, maxInitMs: 80 };
 
@@ -138,7 +138,7 @@ export async function bundlesBench(args: string[]): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number ≥ 1; got ${values.runs}`);
   status(`building ${formatInt(functionsOfApp().length)} function bundles as CDK does, loading each ${runs}× in a fresh node`);
   const r = await measureBundles(runs);
-  if (values.json) console.log(JSON.stringify(r, null, 2));
+  if (values.json) emitJson(r);
   else console.log(`${bundleTable(r)}\n\nmaxBundleKb ${r.maxBundleKb.toFixed(1)} (goal ≤ ${BUNDLE_GOALS.maxBundleKb}), maxInitMs ${r.maxInitMs.toFixed(1)} (goal ≤ ${BUNDLE_GOALS.maxInitMs})`);
   return r.maxBundleKb <= BUNDLE_GOALS.maxBundleKb && r.maxInitMs <= BUNDLE_GOALS.maxInitMs ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 /** Small helpers shared by the bench sections: usage errors, statistics, formatting, progress. */
+import { writeFileSync } from 'node:fs';
 
 /** A bad command line: `main` prints it with the usage and exits 2. */
 export class UsageError extends Error {
@@ -69,4 +70,14 @@ export function progress(label: string, total: number): { update(done: number): 
 export function table(rows: readonly (readonly string[])[], alignRight: (column: number) => boolean = (c) => c > 0): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows.map((r) => r.map((cell, c) => (alignRight(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd()).join('\n');
+}
+
+/**
+ * A section's `--json` result: on stdout, or into the file named by BENCH_RESULT_FILE when the
+ * full run asked for it (stdout may also carry the service's own log lines).
+ */
+export function emitJson(result: unknown): void {
+  const text = JSON.stringify(result, null, 2);
+  if (process.env.BENCH_RESULT_FILE) writeFileSync(process.env.BENCH_RESULT_FILE, text);
+  else console.log(text);
 }

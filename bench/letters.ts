@@ -2,7 +2,8 @@
  * `npm run bench -- letters [--runs N] [--json]`
  *
  * The letter processor's content checks on the largest letters allowed (1.4 MiB), against the
- * floor each could reach: one process per file type, timed inside it after a warm-up run:
+ * floor each could reach: one process per file type (the inspector bundled as the processor is),
+ * timed inside it after a warm-up run:
  * - letterJpegRatio: inspect + thumbnail of a 1.4 MiB JPEG (what processUpload asks of the
  *   inspector) ÷ a raw sharp full decode plus the same thumbnail;
  * - letterPdfRatio: inspect of a 1.4 MiB PDF (pre-scan, parse in a worker) ÷ a raw
@@ -10,14 +11,15 @@
  * - peak RSS of the process that checked the file.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
 import { LETTER_MAX_BYTES } from '../lib/domain/letter.js';
 import { PROJECT_ROOT } from '../infra/constructs/function.js';
 import { jpegNear, pdfOfSize } from '../test/fixtures/letters.js';
-import { median, status, table, UsageError } from './cli.js';
+import { median, status, table, UsageError, emitJson } from './cli.js';
 
 export const LETTER_GOALS = { letterJpegRatio: 1.3, letterPdfRatio: 1.3 };
 
@@ -35,9 +37,29 @@ export interface LetterResults {
   runs: number;
 }
 
-function timeIn(kind: 'jpeg' | 'pdf', file: string, runs: number): Promise<Timing> {
+/** bench/letter-worker.ts as one ESM file, with the options CDK gives the letter processor (sharp left out, as in Lambda). */
+async function bundleWorker(dir: string): Promise<string> {
+  const outfile = join(dir, 'letter-worker.mjs');
+  await build({
+    entryPoints: [join(PROJECT_ROOT, 'bench/letter-worker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    mainFields: ['module', 'main'],
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    external: ['sharp'],
+    outfile,
+    logLevel: 'silent',
+  });
+  await symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return outfile;
+}
+
+function timeIn(worker: string, kind: 'jpeg' | 'pdf', file: string, runs: number): Promise<Timing> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench/letter-worker.ts'), kind, file, String(runs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [worker, kind, file, String(runs)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as Timing) : reject(new Error(`letter ${kind} exited ${code}`))));
@@ -51,8 +73,9 @@ export async function measureLetters(runs: number): Promise<LetterResults> {
     const [jpeg, pdf] = await Promise.all([jpegNear(LETTER_MAX_BYTES), pdfOfSize(LETTER_MAX_BYTES)]);
     await Promise.all([writeFile(join(dir, 'letter.jpg'), jpeg), writeFile(join(dir, 'letter.pdf'), pdf)]);
     status(`checking each ${runs}× (processor and raw, interleaved) in its own process`);
-    const j = await timeIn('jpeg', join(dir, 'letter.jpg'), runs);
-    const p = await timeIn('pdf', join(dir, 'letter.pdf'), runs);
+    const worker = await bundleWorker(dir);
+    const j = await timeIn(worker, 'jpeg', join(dir, 'letter.jpg'), runs);
+    const p = await timeIn(worker, 'pdf', join(dir, 'letter.pdf'), runs);
     const figure = (t: Timing, bytes: number) => ({ bytes, processorMs: median(t.processorMs), rawMs: median(t.rawMs), peakRssMb: t.peakRssMb });
     const jf = figure(j, jpeg.length);
     const pf = figure(p, pdf.length);
@@ -73,14 +96,14 @@ export function letterTable(r: LetterResults): string {
 export async function lettersBench(args: string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args, options: { runs: { type: 'string', default: '7' }, json: { type: 'boolean', default: false } } }));
+    ({ values } = parseArgs({ args, options: { runs: { type: 'string', default: '40' }, json: { type: 'boolean', default: false } } }));
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number ≥ 1; got ${values.runs}`);
   const r = await measureLetters(runs);
-  if (values.json) console.log(JSON.stringify(r, null, 2));
+  if (values.json) emitJson(r);
   else console.log(`${letterTable(r)}\n\nletterJpegRatio ${r.letterJpegRatio.toFixed(2)} (goal ≤ ${LETTER_GOALS.letterJpegRatio}), letterPdfRatio ${r.letterPdfRatio.toFixed(2)} (goal ≤ ${LETTER_GOALS.letterPdfRatio})`);
   return r.letterJpegRatio <= LETTER_GOALS.letterJpegRatio && r.letterPdfRatio <= LETTER_GOALS.letterPdfRatio ? 0 : 1;
 }

@@ -3,8 +3,17 @@
  * `npm run bench -- <section>` runs one. Exit codes: 0 all budgets met, 1 a budget missed or the
  * run broke, 2 a bad command line.
  */
-import { writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ApiResults } from './api.js';
+import type { BundleResults } from './bundles.js';
 import { formatMs, status, table, UsageError } from './cli.js';
+import type { LetterResults } from './letters.js';
+import type { SweepBenchResult } from './sweep.js';
+import type { WorkflowResults } from './workflows.js';
 
 interface Section {
   summary: string;
@@ -35,7 +44,7 @@ const SECTIONS: Record<string, Section> = {
   },
   sweep: {
     summary: 'expiry sweep on DynamoDB Local: index-driven find vs a full Scan, then the real sweep',
-    usage: 'sweep [--count N] [--load-concurrency N] [--json]',
+    usage: 'sweep [--count N] [--load-concurrency N] [--scan-runs 1-3] [--json]',
     run: async (args) => (await import('./sweep.js')).sweepBench(args),
   },
 };
@@ -54,22 +63,23 @@ interface Figure {
  */
 async function runAll(): Promise<number> {
   const started = performance.now();
-  const { measureBundles, BUNDLE_GOALS, bundleTable } = await import('./bundles.js');
-  const { measureApi, API_GOALS, apiTable } = await import('./api.js');
-  const { measureLetters, LETTER_GOALS, letterTable } = await import('./letters.js');
-  const { measureWorkflows, WORKFLOW_GOALS, workflowTable } = await import('./workflows.js');
-  const { runSweepBench } = await import('./sweep.js');
+  const { BUNDLE_GOALS, bundleTable } = await import('./bundles.js');
+  const { API_GOALS, apiTable } = await import('./api.js');
+  const { LETTER_GOALS, letterTable } = await import('./letters.js');
+  const { WORKFLOW_GOALS, workflowTable } = await import('./workflows.js');
 
+  // Each section in a process of its own: the API and workflow sections each start a local
+  // runtime, whose clients (built once per process) must not outlive it.
   status('1/5 function bundles');
-  const bundles = await measureBundles(5);
+  const bundles = (await section('bundles', ['--runs', '5'])) as BundleResults;
   status('2/5 the API under load');
-  const api = await measureApi({ seconds: 5, connections: 16, runs: 3 });
+  const api = (await section('api', ['--seconds', '5', '--connections', '16', '--runs', '3'])) as ApiResults;
   status('3/5 letter checks');
-  const letters = await measureLetters(7);
+  const letters = (await section('letters', ['--runs', '40'])) as LetterResults;
   status('4/5 workflows per route');
-  const workflows = await measureWorkflows(3);
-  status('5/5 the expiry sweep (100,000 certificates)');
-  const sweep = await runSweepBench();
+  const workflows = (await section('workflows', ['--requests', '3'])) as WorkflowResults;
+  status('5/5 the expiry sweep (100,000 certificates; one full Scan)');
+  const sweep = (await section('sweep', ['--scan-runs', '1'])) as SweepBenchResult;
 
   const at = (max: number) => (value: number) => value <= max;
   const least = (min: number) => (value: number) => value >= min;
@@ -109,6 +119,25 @@ async function runAll(): Promise<number> {
 }
 
 const RESULTS = new URL('./results.json', import.meta.url);
+
+/** Runs `npm run bench -- <name> <args> --json` in a child process: its JSON result (a missed goal is not an error here). */
+async function section(name: string, args: string[]): Promise<unknown> {
+  const dir = await mkdtemp(join(tmpdir(), 'certrevoke-bench-'));
+  const file = join(dir, `${name}.json`);
+  try {
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), name, ...args, '--json'], {
+        env: { ...process.env, BENCH_RESULT_FILE: file, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      child.once('exit', resolve);
+    });
+    if (code !== 0 && code !== 1) throw new Error(`bench ${name} failed (exit ${code})`);
+    return JSON.parse(await readFile(file, 'utf8'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 function usage(): string {
   const lines = ['usage: npm run bench [-- <section> [options]]', '', 'without a section: every section, the table of budgets, and bench/results.json', '', 'sections:'];

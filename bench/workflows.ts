@@ -17,7 +17,7 @@ import { onDynamoCall } from '../lib/adapters/dynamo-client.js';
 import { PROJECT_ROOT } from '../infra/constructs/function.js';
 import { jpegLetter } from '../test/fixtures/letters.js';
 import type { Json } from '../test/support/local-runtime.js';
-import { median, progress, status, table, UsageError } from './cli.js';
+import { median, progress, status, table, UsageError, emitJson } from './cli.js';
 
 export const WORKFLOW_GOALS = { sfnTransitionsReviewRoute: 8 };
 const ROUTES = ['auto', 'domain_validation', 'review', 'letter'] as const;
@@ -237,7 +237,7 @@ export async function workflowsBench(args: string[]): Promise<number> {
   const requests = Number(values.requests);
   if (!Number.isInteger(requests) || requests < 1) throw new UsageError(`--requests must be a whole number ≥ 1; got ${values.requests}`);
   const r = await measureWorkflows(requests);
-  if (values.json) console.log(JSON.stringify(r, null, 2));
+  if (values.json) emitJson(r);
   else console.log(`${workflowTable(r)}\n\nsfnTransitionsReviewRoute ${r.sfnTransitionsReviewRoute} (goal ≤ ${WORKFLOW_GOALS.sfnTransitionsReviewRoute})`);
   return r.sfnTransitionsReviewRoute <= WORKFLOW_GOALS.sfnTransitionsReviewRoute ? 0 : 1;
 }

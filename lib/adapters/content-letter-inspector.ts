@@ -129,13 +129,16 @@ export class ContentLetterInspector implements LetterInspector {
       return { ok: false, code: 'LETTER_TYPE_NOT_ALLOWED', detail: `${NAMES[type]} is not allowed here; allowed: ${allowed.map((t) => NAMES[t]).join(', ')}.` };
     }
 
-    const decoded = type === 'pdf' ? await this.decodePdf(bytes) : await this.decodeImage(bytes, type);
+    // The decode runs off this thread (a PDF worker, sharp's pool): the hash is taken meanwhile.
+    const decoding = type === 'pdf' ? this.decodePdf(bytes) : this.decodeImage(bytes, type);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const decoded = await decoding;
     if (!decoded.ok) return unreadable(`The ${NAMES[type]} ${decoded.detail}.`);
     return {
       ok: true,
       type,
       contentType: CONTENT_TYPES[type],
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256,
       bytes: bytes.length,
       ...decoded.facts,
     };
@@ -189,12 +192,20 @@ export class ContentLetterInspector implements LetterInspector {
     }
   }
 
+  /**
+   * The parse starts first, in its worker (capped and timed there on its own), and the pre-scan
+   * and the polyglot check run here meanwhile; a file either refuses is refused whatever the
+   * parse says (its result is then dropped when it comes).
+   */
   private async decodePdf(bytes: Uint8Array): Promise<Decoded> {
+    const parsing = checkPdfInWorker(bytes, { maxPages: this.maxPdfPages, maxDecodedBytes: this.maxInflatedBytes, timeBudgetMs: this.pdfTimeBudgetMs });
+    // Awaited below unless a scan refuses first; a worker that failed to start is then moot.
+    parsing.catch(() => undefined);
     const scan = prescanPdf(bytes, { maxInflatedBytes: this.maxInflatedBytes });
     if (!scan.ok) return scan;
     const hidden = hiddenFormat(bytes, 'pdf');
     if (hidden) return { ok: false, detail: `also holds ${hidden} (a polyglot file)` };
-    const parsed = await checkPdfInWorker(bytes, { maxPages: this.maxPdfPages, maxDecodedBytes: this.maxInflatedBytes, timeBudgetMs: this.pdfTimeBudgetMs });
+    const parsed = await parsing;
     if (!parsed.ok) return parsed;
     return { ok: true, facts: { pages: parsed.pages } };
   }

@@ -18,7 +18,7 @@ import { activeContentVerdict, decodeName, noteName } from './pdf-prescan.js';
  *   through tsx's `tsImport` (a devDependency, present wherever the source runs);
  * - in the Lambda bundle (esbuild, ESM, one file) the URL is the bundle itself: the worker loads
  *   the whole bundle, and this module's top-level check below sees the marker in `workerData`
- *   and runs the job. The rest of the bundle's module scope runs too (clients are created,
+ *   and serves jobs. The rest of the bundle's module scope runs too (clients are created,
  *   nothing is invoked), so module scope must never start work by itself. No second entry point,
  *   copied file or `nodeModules` entry is needed for this. A CommonJS bundle has no
  *   `import.meta.url` and fails loudly when a PDF is first checked.
@@ -42,50 +42,129 @@ export interface PdfCheckOptions {
 
 interface Job {
   marker: typeof MARKER;
-  bytes: Uint8Array;
+  id: number;
+  /** The file is its first `length` bytes; the buffer goes back with the result. */
+  buffer: ArrayBuffer;
+  length: number;
   maxPages: number;
   maxDecodedBytes: number;
 }
 
-type WorkerMessage = { type: 'ready' } | { type: 'result'; result: PdfCheckResult };
+/** `reusable`: the worker may take the next file (false after a budget was hit: its heap may be ragged). */
+type WorkerMessage = { type: 'ready' } | { type: 'result'; id: number; result: PdfCheckResult; reusable: boolean; buffer: ArrayBuffer };
 
 /**
- * Checks the PDF in a fresh worker (no state survives from one file to the next): loads it with
- * pdf-lib's decoders capped, refuses active content found in any object pdf-lib parsed, then
- * walks the page tree from the catalog. Once the worker has started, every outcome is a result:
- * past the budget, out of stack or heap, or dead, it is terminated and the file is unreadable.
- * A worker that cannot start is our failure, not the file's: the promise rejects, so the caller
- * retries instead of refusing a letter it never read.
+ * Checks the PDF in a worker thread: loads it with pdf-lib's decoders capped, refuses active
+ * content found in any object pdf-lib parsed, then walks the page tree from the catalog.
+ *
+ * The worker stays warm between files (starting one loads the whole bundle and pdf-lib, which
+ * costs far more than checking a letter): one idle worker is kept, unreferenced so it never
+ * holds the process open, and retired after RECYCLE_AFTER files, after any file it refused for
+ * a budget, or on any failure. Nothing of a file survives into the next: each job gets its own
+ * decode budget and the document is dropped when its result is sent.
+ *
+ * Once the job is posted, every outcome is a result: past the budget, out of stack or heap, or
+ * dead, the worker is terminated and the file is unreadable. A worker that cannot start is our
+ * failure, not the file's: the promise rejects, so the caller retries instead of refusing a
+ * letter it never read.
  */
 export function checkPdfInWorker(bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
-  // One exact copy goes to the worker and is transferred, not cloned again. Not `bytes.slice()`:
-  // on a Buffer that is a view, and transferring it would detach the caller's memory.
-  const copy = new Uint8Array(bytes);
-  const job: Job = { marker: MARKER, bytes: copy, maxPages: options.maxPages, maxDecodedBytes: options.maxDecodedBytes ?? 32 * 1024 * 1024 };
-  const worker = startWorker(job, [copy.buffer]);
-  return new Promise((resolve, reject) => {
-    let started = false;
+  // A warm worker takes the job at once, so the caller's own checks run while it parses.
+  const warm = idle;
+  idle = undefined;
+  if (warm) return runOn(warm, bytes, options);
+  return takeNewWorker(options.startupLimitMs ?? Math.max(10_000, options.timeBudgetMs)).then((pooled) => runOn(pooled, bytes, options));
+}
+
+/**
+ * Posts one file to the worker. The bytes travel in the worker's own buffer, transferred there
+ * and back with each job: a fresh 1.4 MiB buffer a file costs more in page faults (~7 ms) than
+ * parsing it does.
+ */
+function runOn(pooled: PooledWorker, bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
+  const { worker } = pooled;
+  const buffer = pooled.buffer && pooled.buffer.byteLength >= bytes.byteLength ? pooled.buffer : new ArrayBuffer(Math.max(bytes.byteLength, BUFFER_BYTES));
+  pooled.buffer = undefined;
+  // Buffer's memcpy: TypedArray#set copies from a Buffer byte by byte.
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).copy(Buffer.from(buffer));
+  const job: Job = { marker: MARKER, id: ++jobs, buffer, length: bytes.byteLength, maxPages: options.maxPages, maxDecodedBytes: options.maxDecodedBytes ?? 32 * 1024 * 1024 };
+  worker.ref();
+  return new Promise((resolve) => {
     let settled = false;
-    const settle = (outcome: () => void) => {
+    const finish = (result: PdfCheckResult, reusable: boolean) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      outcome();
-      void worker.terminate();
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      if (reusable) giveBack(pooled);
+      else void worker.terminate();
+      resolve(result);
     };
-    const finish = (result: PdfCheckResult) => settle(() => resolve(result));
-    const failToStart = (reason: string) => settle(() => reject(new Error(`The PDF check worker did not start: ${reason}`)));
-    let timer = setTimeout(() => failToStart('timed out'), options.startupLimitMs ?? Math.max(10_000, options.timeBudgetMs));
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'ready') {
-        started = true;
-        clearTimeout(timer);
-        timer = setTimeout(() => finish({ ok: false, detail: 'took too long to read' }), options.timeBudgetMs);
-      } else finish(message.result);
-    });
-    worker.on('error', (error) => (started ? finish({ ok: false, detail: workerFailure(error) }) : failToStart(error.message)));
-    worker.on('exit', (code) => (started ? finish({ ok: false, detail: 'could not be read' }) : failToStart(`exited with ${code}`)));
+    const onMessage = (message: WorkerMessage) => {
+      if (message.type !== 'result' || message.id !== job.id) return;
+      pooled.buffer = message.buffer;
+      finish(message.result, message.reusable);
+    };
+    const onError = (error: Error) => finish({ ok: false, detail: workerFailure(error) }, false);
+    const onExit = () => finish({ ok: false, detail: 'could not be read' }, false);
+    const timer = setTimeout(() => finish({ ok: false, detail: 'took too long to read' }, false), options.timeBudgetMs);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage(job, [buffer]);
   });
+}
+
+/** The size of a worker's transfer buffer: the largest letter there is. */
+const BUFFER_BYTES = 1_468_006;
+
+/** A warm worker is retired after this many files, so a slow leak in pdf-lib cannot grow without end. */
+const RECYCLE_AFTER = 100;
+let jobs = 0;
+let idle: PooledWorker | undefined;
+
+interface PooledWorker {
+  worker: Worker;
+  used: number;
+  /** Its transfer buffer, while on this side. */
+  buffer?: ArrayBuffer | undefined;
+}
+
+/** A new worker, once it has loaded pdf-lib. */
+function takeNewWorker(startupLimitMs: number): Promise<PooledWorker> {
+  const worker = startWorker();
+  return new Promise((resolve, reject) => {
+    const fail = (reason: string) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      reject(new Error(`The PDF check worker did not start: ${reason}`));
+    };
+    const timer = setTimeout(() => fail('timed out'), startupLimitMs);
+    const onError = (error: Error) => fail(error.message);
+    const onExit = (code: number) => fail(`exited with ${code}`);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    worker.once('message', (message: WorkerMessage) => {
+      clearTimeout(timer);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      if (message.type === 'ready') resolve({ worker, used: 0 });
+      else fail('it answered before it was ready');
+    });
+  });
+}
+
+/** Keeps the worker as the idle one (one is enough), unless it has done its share. */
+function giveBack(pooled: PooledWorker): void {
+  pooled.used += 1;
+  if (idle || pooled.used >= RECYCLE_AFTER) {
+    void pooled.worker.terminate();
+    return;
+  }
+  pooled.worker.unref();
+  idle = pooled;
 }
 
 function workerFailure(error: Error): string {
@@ -94,15 +173,15 @@ function workerFailure(error: Error): string {
   return 'could not be read';
 }
 
-function startWorker(job: Job, transferList: ArrayBuffer[]): Worker {
+function startWorker(): Worker {
   const self = import.meta.url as string | undefined;
   if (!self) throw new Error('pdf-check needs an ES module build: import.meta.url is missing');
   const resourceLimits = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 };
   if (!/\.[cm]?ts$/.test(new URL(self).pathname)) {
-    return new Worker(new URL(self), { workerData: job, transferList, resourceLimits });
+    return new Worker(new URL(self), { workerData: { marker: MARKER }, resourceLimits });
   }
   const script = `import(${JSON.stringify(tsxApiUrl())}).then(({ tsImport }) => tsImport(${JSON.stringify(self)}, ${JSON.stringify(self)}));`;
-  return new Worker(script, { eval: true, workerData: job, transferList, resourceLimits });
+  return new Worker(script, { eval: true, workerData: { marker: MARKER }, resourceLimits });
 }
 
 /** tsx's ESM API entry, read from its package.json `exports` (the CommonJS entry cannot register ESM hooks). */
@@ -115,17 +194,27 @@ function tsxApiUrl(): string {
   return pathToFileURL(join(dirname(manifest), entry)).href;
 }
 
-function isJob(data: unknown): data is Job {
+function isWorkerOfThis(data: unknown): boolean {
   return typeof data === 'object' && data !== null && (data as { marker?: unknown }).marker === MARKER;
 }
 
-if (!isMainThread && isJob(workerData) && parentPort) {
+if (!isMainThread && isWorkerOfThis(workerData) && parentPort) {
   const port = parentPort;
-  const job = workerData;
-  void runJob(job, () => port.postMessage({ type: 'ready' } satisfies WorkerMessage)).then(
-    (result) => port.postMessage({ type: 'result', result } satisfies WorkerMessage),
-    (error: unknown) => port.postMessage({ type: 'result', result: { ok: false, detail: parseFailure(error) } } satisfies WorkerMessage),
-  );
+  void (async () => {
+    const pdfLib = await import('pdf-lib');
+    const budget = capDecoding(pdfLib);
+    port.on('message', (job: Job) => {
+      budget.reset(job.maxDecodedBytes);
+      // The document (which holds views of the buffer) is dropped before the buffer goes back.
+      const answer = (result: PdfCheckResult, reusable: boolean) =>
+        port.postMessage({ type: 'result', id: job.id, result, reusable, buffer: job.buffer } satisfies WorkerMessage, [job.buffer]);
+      void runJob(pdfLib, budget, new Uint8Array(job.buffer, 0, job.length), job.maxPages).then(
+        (result) => answer(result, !budget.exceeded),
+        (error: unknown) => answer({ ok: false, detail: parseFailure(error) }, false),
+      );
+    });
+    port.postMessage({ type: 'ready' } satisfies WorkerMessage);
+  })();
 }
 
 function parseFailure(error: unknown): string {
@@ -140,15 +229,12 @@ class DecodeBudgetExceeded extends Error {
   override name = 'DecodeBudgetExceeded';
 }
 
-/** Runs inside the worker. pdf-lib is imported here, so the main thread never loads it for this. */
-async function runJob(job: Job, ready: () => void): Promise<PdfCheckResult> {
-  const pdfLib = await import('pdf-lib');
+/** Runs inside the worker, which imported pdf-lib, so the main thread never loads it for this. */
+async function runJob(pdfLib: PdfLib, budget: DecodeBudget, bytes: Uint8Array, maxPages: number): Promise<PdfCheckResult> {
   const { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, ParseSpeeds } = pdfLib;
-  const budget = capDecoding(pdfLib, job.maxDecodedBytes);
-  ready();
   let doc: Awaited<ReturnType<typeof PDFDocument.load>>;
   try {
-    doc = await PDFDocument.load(job.bytes, {
+    doc = await PDFDocument.load(bytes, {
       updateMetadata: false,
       throwOnInvalidObject: true,
       ignoreEncryption: false,
@@ -180,7 +266,7 @@ async function runJob(job: Job, ready: () => void): Promise<PdfCheckResult> {
     const type = node.get(PDFName.of('Type'));
     if (type === PDFName.of('Page')) {
       pages++;
-      if (pages > job.maxPages) return { ok: false, detail: `has more than ${job.maxPages} pages` };
+      if (pages > maxPages) return { ok: false, detail: `has more than ${maxPages} pages` };
       continue;
     }
     if (type !== PDFName.of('Pages')) return { ok: false, detail: 'has a malformed page tree' };
@@ -205,16 +291,22 @@ async function runJob(job: Job, ready: () => void): Promise<PdfCheckResult> {
 
 type PdfLib = typeof PdfLibModule;
 
+interface DecodeBudget {
+  readonly exceeded: boolean;
+  /** A fresh budget of `maxBytes` for the next file. */
+  reset(maxBytes: number): void;
+}
+
 /**
  * Caps what pdf-lib's decoders (Flate, LZW, …) may allocate while `load` decodes object and xref
  * streams. The pre-scan bounds every stream it finds, but pdf-lib is the parser that counts: a
  * stream the scan reads differently would otherwise inflate without limit in this thread (its
  * buffers are outside the heap limit). All decoders grow their output through
  * `DecodeStream.prototype.ensureBuffer`, reached here from a stream made by pdf-lib's public
- * `decodePDFRawStream`, so this works for any build of pdf-lib. This worker is used for one file
- * and then ends, so patching the prototype affects nothing else.
+ * `decodePDFRawStream`, so this works for any build of pdf-lib. Patched once per worker (this
+ * thread runs nothing else); each file gets its budget through `reset`.
  */
-function capDecoding(pdfLib: PdfLib, maxBytes: number): { exceeded: boolean } {
+function capDecoding(pdfLib: PdfLib): DecodeBudget {
   const { PDFContext, PDFRawStream, decodePDFRawStream } = pdfLib;
   const context = PDFContext.create();
   const emptyFlate = Uint8Array.of(0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01);
@@ -224,22 +316,32 @@ function capDecoding(pdfLib: PdfLib, maxBytes: number): { exceeded: boolean } {
   while (proto && !Object.prototype.hasOwnProperty.call(proto, 'ensureBuffer')) proto = Object.getPrototypeOf(proto) as Growable | null;
   if (!proto) throw new Error('pdf-lib has no DecodeStream.ensureBuffer to cap');
   const ensureBuffer = proto.ensureBuffer;
-  const state = { exceeded: false };
-  const exceed = (): never => {
-    state.exceeded = true;
-    throw new DecodeBudgetExceeded('a stream decodes to more than the budget');
-  };
+  let maxBytes = 0;
+  let exceeded = false;
   // One stream may reach the cap (as in the pre-scan); all together twice that, since buffers
   // grow by doubling.
   let allocated = 0;
+  const exceed = (): never => {
+    exceeded = true;
+    throw new DecodeBudgetExceeded('a stream decodes to more than the budget');
+  };
   proto.ensureBuffer = function (this: Growable, requested: number): Uint8Array {
-    if (state.exceeded || requested > maxBytes) return exceed();
+    if (exceeded || requested > maxBytes) return exceed();
     const before = this.buffer.byteLength;
     const buffer = ensureBuffer.call(this, requested);
     allocated += buffer.byteLength - before;
     return allocated > 2 * maxBytes ? exceed() : buffer;
   };
-  return state;
+  return {
+    get exceeded() {
+      return exceeded;
+    },
+    reset(bytes: number) {
+      maxBytes = bytes;
+      exceeded = false;
+      allocated = 0;
+    },
+  };
 }
 
 /**
