@@ -60,7 +60,7 @@ export class DynamoCertificateStore implements CertificateStore {
   async listByAccount(account: string, query: ListQuery): Promise<Page<Certificate>> {
     const index = TABLE_INDEXES.byAccount;
     const pk = keys.accountPk(account);
-    const startKey = query.cursor ? validCursor(query.cursor, (key) => key[index.partitionKey] === pk) : undefined;
+    const startKey = query.cursor ? validCursor(query.cursor, index, (key) => key[index.partitionKey] === pk) : undefined;
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -106,8 +106,17 @@ export class DynamoCertificateStore implements CertificateStore {
 }
 
 /** A cursor is only good for the listing it came from: another account's cursor is refused. */
-export function validCursor(cursor: string, belongs: (key: Record<string, unknown>) => boolean): Record<string, unknown> {
-  const key = decodeCursor(cursor, (k) => typeof k.pk === 'string' && typeof k.sk === 'string' && belongs(k));
+/**
+ * The start key a cursor of `index` names, or a 400: exactly the table key and the index key,
+ * each a non-empty string, in the listing asked for (`belongs`). A tampered cursor must never
+ * reach DynamoDB as an invalid start key (a 500) nor open another listing.
+ */
+export function validCursor(cursor: string, index: { partitionKey: string; sortKey: string }, belongs: (key: Record<string, unknown>) => boolean): Record<string, unknown> {
+  const names = ['pk', 'sk', index.partitionKey, index.sortKey];
+  const key = decodeCursor(
+    cursor,
+    (k) => !Array.isArray(k) && Object.keys(k).length === names.length && names.every((n) => typeof k[n] === 'string' && k[n] !== '') && belongs(k),
+  );
   if (!key) throw new InvalidRequestError('BAD_REQUEST', 'The cursor is not valid for this listing.', [{ path: 'query.cursor', message: 'invalid cursor' }]);
   return key;
 }

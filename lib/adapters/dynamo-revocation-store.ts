@@ -73,7 +73,7 @@ export class DynamoRevocationStore implements RevocationStore, UploadEventLog {
         TableName: this.tableName,
         ...indexPartition(index, REVIEW_QUEUE_PK),
         Limit: limit,
-        ExclusiveStartKey: cursor ? validCursor(cursor, (k) => k[index.partitionKey] === REVIEW_QUEUE_PK) : undefined,
+        ExclusiveStartKey: cursor ? validCursor(cursor, index, (k) => k[index.partitionKey] === REVIEW_QUEUE_PK) : undefined,
       }),
     );
     const items = Items.map((i): ReviewItem => (i.kind === 'reissue' ? { kind: 'reissue', request: fromItem<Reissue>(i) } : { kind: 'revocation', request: fromItem<Revocation>(i) }));

@@ -27,7 +27,7 @@ export class DynamoSweepStore implements SweepStore {
         ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
         ExpressionAttributeValues: { ':pk': pk, ':upTo': upTo.toISOString() },
         Limit: limit,
-        ExclusiveStartKey: cursor ? validCursor(cursor, (k) => k[index.partitionKey] === pk) : undefined,
+        ExclusiveStartKey: cursor ? validCursor(cursor, index, (k) => k[index.partitionKey] === pk) : undefined,
       }),
     );
     return { items: Items.flatMap(dueItem), nextCursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : undefined };

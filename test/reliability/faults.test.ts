@@ -9,7 +9,7 @@ import type { Revocation } from '../../lib/app/model.js';
 import type { Workflows } from '../../lib/app/ports.js';
 import { awaitCallback, type StepDeps } from '../../lib/app/revocation-steps.js';
 import { createTestTable } from '../support/dynamo.js';
-import { eventually, mintToken, type Json, type RuntimeProcess } from '../support/local-runtime.js';
+import { eventually, mintToken, registrationBody, type Json, type RuntimeProcess } from '../support/local-runtime.js';
 import { jpegLetter } from '../fixtures/letters.js';
 import {
   canonicalSerial,
@@ -98,20 +98,7 @@ function client(rt: RuntimeProcess, p: People) {
   const api = {
     call,
     async register(overrides: Json): Promise<Json> {
-      const now = Date.now();
-      const wildcard = overrides.wildcard === true;
-      const res = await call('POST', '/admin/certificates', p.operator, {
-        account: p.account,
-        domain: `${wildcard ? '*.' : ''}f${randomUUID().slice(0, 12)}.example.com`,
-        source: 'platform',
-        brand: 'GeoTrust',
-        algorithm: 'international',
-        productType: 'DV',
-        domainValidation: 'dns',
-        issuedAt: new Date(now - 10 * DAY).toISOString(),
-        notAfter: new Date(now + 3 * 365 * DAY).toISOString(),
-        ...overrides,
-      });
+      const res = await call('POST', '/admin/certificates', p.operator, registrationBody(p.account, { notAfter: new Date(Date.now() + 3 * 365 * DAY).toISOString(), ...overrides }));
       expect(res.status, res.text).toBe(201);
       return res.body.certificate as Json;
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, eventually, mintToken, startRuntimeProcess, type Json, type RuntimeProcess } from '../support/local-runtime.js';
+import { apiCall, eventually, mintToken, registrationBody, startRuntimeProcess, type Json, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
  * Races through the whole local runtime over HTTP (gateway, handlers, DynamoDB Local, the ASL
@@ -20,19 +20,7 @@ const eventsOf = async (certificateId: string) => (await call('GET', `/certifica
 const certificateOf = async (id: string) => (await call('GET', `/certificates/${id}`, alice)).body.certificate as Json;
 
 async function register(overrides: Json = {}): Promise<Json> {
-  const now = Date.now();
-  const res = await call('POST', '/admin/certificates', operator, {
-    account,
-    domain: `${randomUUID().slice(0, 8)}.race.example.com`,
-    source: 'platform',
-    brand: 'GeoTrust',
-    algorithm: 'international',
-    productType: 'DV',
-    domainValidation: 'dns',
-    issuedAt: new Date(now - 10 * DAY).toISOString(),
-    notAfter: new Date(now + 365 * DAY).toISOString(),
-    ...overrides,
-  });
+  const res = await call('POST', '/admin/certificates', operator, registrationBody(account, overrides));
   expect(res.status, res.text).toBe(201);
   return res.body.certificate as Json;
 }

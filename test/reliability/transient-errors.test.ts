@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, eventually, mintToken, startRuntimeProcess, type Json, type RuntimeProcess } from '../support/local-runtime.js';
+import { apiCall, eventually, mintToken, registrationBody, startRuntimeProcess, type Json, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
  * A transient error inside a workflow task (a service the function calls throttles it) is
@@ -8,7 +8,6 @@ import { apiCall, eventually, mintToken, startRuntimeProcess, type Json, type Ru
  * tasks of the revocation workflow each fail twice with ThrottlingException, through the
  * local runtime's test-only fault hook, and each request still ends revoked, once.
  */
-const DAY = 86_400_000;
 let rt: RuntimeProcess;
 let operator: string;
 let reviewer: string;
@@ -29,17 +28,7 @@ afterAll(async () => {
 });
 
 async function register(overrides: Json): Promise<Json> {
-  const res = await call('POST', '/admin/certificates', operator, {
-    account,
-    domain: `${randomUUID().slice(0, 8)}.transient.example.com`,
-    source: 'platform',
-    algorithm: 'international',
-    productType: 'DV',
-    domainValidation: 'dns',
-    issuedAt: new Date(Date.now() - 10 * DAY).toISOString(),
-    notAfter: new Date(Date.now() + 365 * DAY).toISOString(),
-    ...overrides,
-  });
+  const res = await call('POST', '/admin/certificates', operator, registrationBody(account, overrides));
   expect(res.status, res.text).toBe(201);
   return res.body.certificate as Json;
 }

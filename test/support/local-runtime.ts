@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { freePort } from '../../infra/local/dynamodb-local.js';
 
 export interface RuntimeProcess {
@@ -91,4 +92,27 @@ export async function apiCall(url: string, method: string, path: string, token?:
     json = { text };
   }
   return { status: res.status, body: json, text };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The body of POST /admin/certificates for a platform certificate of `account`: GeoTrust DV,
+ * manual DNS (route domain_validation), issued 10 days ago, valid a year, on a unique domain
+ * unless `overrides` say otherwise.
+ */
+export function registrationBody(account: string, overrides: Json = {}): Json {
+  const now = Date.now();
+  return {
+    account,
+    domain: `${overrides.wildcard === true ? '*.' : ''}c${randomUUID().slice(0, 12)}.example.com`,
+    source: 'platform',
+    brand: 'GeoTrust',
+    algorithm: 'international',
+    productType: 'DV',
+    domainValidation: 'dns',
+    issuedAt: new Date(now - 10 * DAY_MS).toISOString(),
+    notAfter: new Date(now + 365 * DAY_MS).toISOString(),
+    ...overrides,
+  };
 }

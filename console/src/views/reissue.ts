@@ -4,6 +4,7 @@ import { dateTime, sentence, words } from '../format.js';
 import { showError } from '../notice.js';
 import type { Certificate, Reissue } from '../types.js';
 import type { Context, View } from '../view.js';
+import { pollingView, stopAll } from '../poll.js';
 import { validationPanel } from './validation.js';
 
 const KEY_SIZES: Record<string, number[]> = { RSA: [2048, 4096], ECC: [256, 384], SM2: [] };
@@ -131,24 +132,12 @@ function form(ctx: Context, element: HTMLElement, c: Certificate): HTMLFormEleme
 /** A reissue and its progress; the generated private key, downloadable once. Refreshed until it ends. */
 export function reissueView(ctx: Context, id: string): View {
   const element = h('section', {}, h('h1', {}, 'Reissue'), h('p', {}, 'Loading…'));
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
-  const stops: (() => void)[] = [];
-  const render = async () => {
+  return pollingView(element, 3_000, async (stops) => {
     const r = await ctx.api.getReissue(id);
-    stops.splice(0).forEach((stop) => stop());
+    stopAll(stops);
     replace(element, ...page(ctx, element, r, stops));
-    if (r.status !== 'issued' && r.status !== 'failed' && !stopped) timer = setTimeout(() => void render().catch((e: unknown) => showError(element, e)), 3_000);
-  };
-  return {
-    element,
-    load: render,
-    leave: () => {
-      stopped = true;
-      clearTimeout(timer);
-      stops.forEach((stop) => stop());
-    },
-  };
+    return { again: r.status !== 'issued' && r.status !== 'failed' };
+  });
 }
 
 function page(ctx: Context, element: HTMLElement, r: Reissue, stops: (() => void)[]): Node[] {

@@ -5,6 +5,7 @@ import { clearError, showError } from '../notice.js';
 import { timeline } from '../timeline.js';
 import type { Certificate, Revocation, UploadSlot } from '../types.js';
 import type { Context, View } from '../view.js';
+import { pollingView, stopAll } from '../poll.js';
 import { validationPanel } from './validation.js';
 
 const FINAL = new Set(['revoked', 'failed']);
@@ -17,33 +18,21 @@ const POLL_MS = 2_000;
  */
 export function revocationView(ctx: Context, id: string): View {
   const element = h('section', {}, h('h1', {}, 'Revocation'), h('p', {}, 'Loading…'));
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
   let shownVersion = '';
   let uploading = false;
-  const stops: (() => void)[] = [];
-
-  const render = async () => {
+  const view = pollingView(element, POLL_MS, async (stops) => {
     const r = await ctx.api.getRevocation(id);
     const version = `${r.updatedAt}|${r.status}|${r.letter?.status}|${r.letter?.rejections.length}|${r.validation?.lastCheckedAt}`;
+    // Never under a running upload: the form and its progress bar stay.
     if (version !== shownVersion && !uploading) {
       shownVersion = version;
       const [c, events] = await Promise.all([ctx.api.getCertificate(r.certificateId), ctx.api.events(r.certificateId)]);
-      stops.splice(0).forEach((stop) => stop());
-      replace(element, ...page(ctx, element, r, c, { onUploading: (on) => (uploading = on), refresh: () => void render().catch(() => undefined), stops }), h('h2', {}, 'Status timeline'), timeline(events));
-      element.querySelector('h1')?.setAttribute('tabindex', '-1');
+      stopAll(stops);
+      replace(element, ...page(ctx, element, r, c, { onUploading: (on) => (uploading = on), refresh: () => view.refreshNow(), stops }), h('h2', {}, 'Status timeline'), timeline(events));
     }
-    if (!FINAL.has(r.status) && !stopped) timer = setTimeout(() => void render().catch((e: unknown) => showError(element, e)), POLL_MS);
-  };
-  return {
-    element,
-    load: render,
-    leave: () => {
-      stopped = true;
-      clearTimeout(timer);
-      stops.forEach((stop) => stop());
-    },
-  };
+    return { again: !FINAL.has(r.status) };
+  });
+  return view;
 }
 
 interface PageHooks {

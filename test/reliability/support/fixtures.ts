@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { apiCall, eventually, type Json } from '../../support/local-runtime.js';
+import { apiCall, eventually, registrationBody, type Json } from '../../support/local-runtime.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -29,19 +29,7 @@ export class AccountFixtures {
 
   /** A registration body for this account (platform GeoTrust DV unless overridden). */
   registration(overrides: Json = {}): Json {
-    const now = Date.now();
-    return {
-      account: this.account,
-      domain: uniqueDomain(),
-      source: 'platform',
-      brand: 'GeoTrust',
-      algorithm: 'international',
-      productType: 'DV',
-      domainValidation: 'dns',
-      issuedAt: new Date(now - 10 * DAY).toISOString(),
-      notAfter: new Date(now + 300 * DAY).toISOString(),
-      ...overrides,
-    };
+    return registrationBody(this.account, { domain: uniqueDomain(), notAfter: new Date(Date.now() + 300 * DAY).toISOString(), ...overrides });
   }
 
   async certificate(overrides: Json = {}): Promise<Json> {
