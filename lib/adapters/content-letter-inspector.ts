@@ -31,6 +31,12 @@ export interface ContentLetterInspectorOptions {
    * (a Flate-compressed A4 colour scan at 300 dpi is about 26 MB raw). @default 32 MiB
    */
   maxInflatedBytes?: number;
+  /**
+   * What one object or cross-reference stream (the streams pdf-lib decodes while loading) may
+   * inflate to. They hold only object text: a letter's are a few KB, so a bomb aimed at the
+   * parser is refused early, by both the pre-scan and the parse. @default 4 MiB
+   */
+  maxObjectStreamBytes?: number;
 }
 
 const CONTENT_TYPES: Record<LetterType, string> = {
@@ -102,6 +108,7 @@ export class ContentLetterInspector implements LetterInspector {
   private readonly imageTimeoutSeconds: number;
   private readonly maxPdfPages: number;
   private readonly maxInflatedBytes: number;
+  private readonly maxObjectStreamBytes: number;
   private placeholder: Promise<Uint8Array> | undefined;
 
   constructor(options: ContentLetterInspectorOptions = {}) {
@@ -112,6 +119,7 @@ export class ContentLetterInspector implements LetterInspector {
     this.imageTimeoutSeconds = Math.max(1, Math.ceil((options.imageTimeBudgetMs ?? 3000) / 1000));
     this.maxPdfPages = options.maxPdfPages ?? 20;
     this.maxInflatedBytes = options.maxInflatedBytes ?? 32 * 1024 * 1024;
+    this.maxObjectStreamBytes = Math.min(this.maxInflatedBytes, options.maxObjectStreamBytes ?? 4 * 1024 * 1024);
     configureSharp();
   }
 
@@ -195,16 +203,20 @@ export class ContentLetterInspector implements LetterInspector {
   /**
    * The parse starts first, in its worker (capped and timed there on its own), and the pre-scan
    * and the polyglot check run here meanwhile; a file either refuses is refused whatever the
-   * parse says (its result is then dropped when it comes).
+   * parse says, and the parse is abandoned (a bomb's parse would otherwise run on to its budget
+   * beside the next file's).
    */
   private async decodePdf(bytes: Uint8Array): Promise<Decoded> {
-    const parsing = checkPdfInWorker(bytes, { maxPages: this.maxPdfPages, maxDecodedBytes: this.maxInflatedBytes, timeBudgetMs: this.pdfTimeBudgetMs });
+    const abandon = new AbortController();
+    const parsing = checkPdfInWorker(bytes, { maxPages: this.maxPdfPages, maxDecodedBytes: this.maxObjectStreamBytes, timeBudgetMs: this.pdfTimeBudgetMs, signal: abandon.signal });
     // Awaited below unless a scan refuses first; a worker that failed to start is then moot.
     parsing.catch(() => undefined);
-    const scan = prescanPdf(bytes, { maxInflatedBytes: this.maxInflatedBytes });
-    if (!scan.ok) return scan;
-    const hidden = hiddenFormat(bytes, 'pdf');
-    if (hidden) return { ok: false, detail: `also holds ${hidden} (a polyglot file)` };
+    const scan = prescanPdf(bytes, { maxInflatedBytes: this.maxInflatedBytes, maxObjectStreamBytes: this.maxObjectStreamBytes });
+    const hidden = scan.ok ? hiddenFormat(bytes, 'pdf') : undefined;
+    if (!scan.ok || hidden) {
+      abandon.abort();
+      return scan.ok ? { ok: false, detail: `also holds ${hidden} (a polyglot file)` } : scan;
+    }
     const parsed = await parsing;
     if (!parsed.ok) return parsed;
     return { ok: true, facts: { pages: parsed.pages } };

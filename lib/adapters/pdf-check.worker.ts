@@ -32,12 +32,18 @@ export type PdfCheckResult = { ok: true; pages: number } | { ok: false; detail: 
 
 export interface PdfCheckOptions {
   maxPages: number;
-  /** What one stream pdf-lib decodes during the parse may grow to (object and xref streams). @default 32 MiB */
+  /** What one stream pdf-lib decodes during the parse may grow to (object and xref streams). @default 4 MiB */
   maxDecodedBytes?: number;
   /** Wall-clock budget for the parse, counted from when the worker has loaded pdf-lib. */
   timeBudgetMs: number;
   /** Limit for starting the worker and loading pdf-lib (loading TypeScript through tsx is slow). */
   startupLimitMs?: number;
+  /**
+   * Abandons the parse: the worker is terminated at once and the result is a refusal. A caller
+   * that has refused the file on other grounds aborts, or a bomb's parse would run on to its
+   * budget beside the next file's worker.
+   */
+  signal?: AbortSignal;
 }
 
 interface Job {
@@ -57,11 +63,15 @@ type WorkerMessage = { type: 'ready' } | { type: 'result'; id: number; result: P
  * Checks the PDF in a worker thread: loads it with pdf-lib's decoders capped, refuses active
  * content found in any object pdf-lib parsed, then walks the page tree from the catalog.
  *
- * The worker stays warm between files (starting one loads the whole bundle and pdf-lib, which
- * costs far more than checking a letter): one idle worker is kept, unreferenced so it never
- * holds the process open, and retired after RECYCLE_AFTER files, after any file it refused for
- * a budget, or on any failure. Nothing of a file survives into the next: each job gets its own
- * decode budget and the document is dropped when its result is sent.
+ * There is one worker at a time and files take turns on it. It stays warm between files
+ * (starting one loads the whole bundle and pdf-lib, which costs far more than checking a
+ * letter), unreferenced while idle so it never holds the process open, and is retired after
+ * RECYCLE_AFTER files, after any file it refused for a budget, when abandoned, or on any
+ * failure; the next one starts only once the retired one is gone. Without turns, files refused
+ * quickly elsewhere (their parse abandoned or still running) each started a worker of their own
+ * while the others were still alive, and a burst of them took the process past 1 GB. Nothing of
+ * a file survives into the next: each job gets its own decode budget and the document is
+ * dropped when its result is sent.
  *
  * Once the job is posted, every outcome is a result: past the budget, out of stack or heap, or
  * dead, the worker is terminated and the file is unreadable. A worker that cannot start is our
@@ -69,11 +79,21 @@ type WorkerMessage = { type: 'ready' } | { type: 'result'; id: number; result: P
  * letter it never read.
  */
 export function checkPdfInWorker(bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
-  // A warm worker takes the job at once, so the caller's own checks run while it parses.
+  // With no file ahead, the turn starts now: a warm worker gets the job before this returns, so
+  // the caller's own checks run while it parses.
+  const turn = waiting === 0 ? checkInTurn(bytes, options) : lane.then(() => checkInTurn(bytes, options));
+  waiting++;
+  lane = turn.catch(() => undefined).finally(() => waiting--);
+  return turn;
+}
+
+function checkInTurn(bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
+  if (options.signal?.aborted) return Promise.resolve(ABANDONED);
+  if (retiring) return retiring.then(() => checkInTurn(bytes, options));
   const warm = idle;
   idle = undefined;
   if (warm) return runOn(warm, bytes, options);
-  return takeNewWorker(options.startupLimitMs ?? Math.max(10_000, options.timeBudgetMs)).then((pooled) => runOn(pooled, bytes, options));
+  return takeNewWorker(options.startupLimitMs ?? Math.max(10_000, options.timeBudgetMs)).then((started) => runOn(started, bytes, options));
 }
 
 /**
@@ -82,12 +102,17 @@ export function checkPdfInWorker(bytes: Uint8Array, options: PdfCheckOptions): P
  * parsing it does.
  */
 function runOn(pooled: PooledWorker, bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
+  // Abandoned while the worker was starting: it has not seen the file and stays warm.
+  if (options.signal?.aborted) {
+    giveBack(pooled);
+    return Promise.resolve(ABANDONED);
+  }
   const { worker } = pooled;
   const buffer = pooled.buffer && pooled.buffer.byteLength >= bytes.byteLength ? pooled.buffer : new ArrayBuffer(Math.max(bytes.byteLength, BUFFER_BYTES));
   pooled.buffer = undefined;
   // Buffer's memcpy: TypedArray#set copies from a Buffer byte by byte.
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).copy(Buffer.from(buffer));
-  const job: Job = { marker: MARKER, id: ++jobs, buffer, length: bytes.byteLength, maxPages: options.maxPages, maxDecodedBytes: options.maxDecodedBytes ?? 32 * 1024 * 1024 };
+  const job: Job = { marker: MARKER, id: ++jobs, buffer, length: bytes.byteLength, maxPages: options.maxPages, maxDecodedBytes: options.maxDecodedBytes ?? 4 * 1024 * 1024 };
   worker.ref();
   return new Promise((resolve) => {
     let settled = false;
@@ -98,8 +123,9 @@ function runOn(pooled: PooledWorker, bytes: Uint8Array, options: PdfCheckOptions
       worker.off('message', onMessage);
       worker.off('error', onError);
       worker.off('exit', onExit);
+      options.signal?.removeEventListener('abort', onAbort);
       if (reusable) giveBack(pooled);
-      else void worker.terminate();
+      else retire(worker);
       resolve(result);
     };
     const onMessage = (message: WorkerMessage) => {
@@ -109,13 +135,17 @@ function runOn(pooled: PooledWorker, bytes: Uint8Array, options: PdfCheckOptions
     };
     const onError = (error: Error) => finish({ ok: false, detail: workerFailure(error) }, false);
     const onExit = () => finish({ ok: false, detail: 'could not be read' }, false);
+    const onAbort = () => finish(ABANDONED, false);
     const timer = setTimeout(() => finish({ ok: false, detail: 'took too long to read' }, false), options.timeBudgetMs);
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('exit', onExit);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     worker.postMessage(job, [buffer]);
   });
 }
+
+const ABANDONED: PdfCheckResult = { ok: false, detail: 'was not read to the end' };
 
 /** The size of a worker's transfer buffer: the largest letter there is. */
 const BUFFER_BYTES = 1_468_006;
@@ -123,7 +153,22 @@ const BUFFER_BYTES = 1_468_006;
 /** A warm worker is retired after this many files, so a slow leak in pdf-lib cannot grow without end. */
 const RECYCLE_AFTER = 100;
 let jobs = 0;
+/** The turn of the last file that asked, and how many have not finished theirs. */
+let lane: Promise<unknown> = Promise.resolve();
+let waiting = 0;
 let idle: PooledWorker | undefined;
+/** While a retired worker is stopping: the next one starts after. */
+let retiring: Promise<void> | undefined;
+
+function retire(worker: Worker): void {
+  const stopped: Promise<void> = worker
+    .terminate()
+    .catch(() => 0)
+    .then(() => {
+      if (retiring === stopped) retiring = undefined;
+    });
+  retiring = stopped;
+}
 
 interface PooledWorker {
   worker: Worker;
@@ -138,7 +183,7 @@ function takeNewWorker(startupLimitMs: number): Promise<PooledWorker> {
   return new Promise((resolve, reject) => {
     const fail = (reason: string) => {
       clearTimeout(timer);
-      void worker.terminate();
+      retire(worker);
       reject(new Error(`The PDF check worker did not start: ${reason}`));
     };
     const timer = setTimeout(() => fail('timed out'), startupLimitMs);
@@ -156,11 +201,11 @@ function takeNewWorker(startupLimitMs: number): Promise<PooledWorker> {
   });
 }
 
-/** Keeps the worker as the idle one (one is enough), unless it has done its share. */
+/** Keeps the worker warm for the next file, unless it has done its share. */
 function giveBack(pooled: PooledWorker): void {
   pooled.used += 1;
-  if (idle || pooled.used >= RECYCLE_AFTER) {
-    void pooled.worker.terminate();
+  if (pooled.used >= RECYCLE_AFTER) {
+    retire(pooled.worker);
     return;
   }
   pooled.worker.unref();
@@ -173,7 +218,21 @@ function workerFailure(error: Error): string {
   return 'could not be read';
 }
 
+let alive = 0;
+
+/** PDF check workers in this process now, started or starting; for tests of the one-at-a-time rule. */
+export function pdfWorkersAlive(): number {
+  return alive;
+}
+
 function startWorker(): Worker {
+  const worker = newWorker();
+  alive++;
+  worker.once('exit', () => alive--);
+  return worker;
+}
+
+function newWorker(): Worker {
   const self = import.meta.url as string | undefined;
   if (!self) throw new Error('pdf-check needs an ES module build: import.meta.url is missing');
   const resourceLimits = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 };

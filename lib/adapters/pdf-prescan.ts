@@ -15,6 +15,8 @@ export type PdfPrescan = { ok: true } | { ok: false; detail: string };
 export interface PdfPrescanLimits {
   /** Total bytes all streams together may inflate to; one stream may use all of it. */
   maxInflatedBytes: number;
+  /** What one object or cross-reference stream may inflate to (the ones the parser decodes). */
+  maxObjectStreamBytes: number;
 }
 
 /** Names whose presence rejects the file, with the reason given to the customer. */
@@ -64,7 +66,8 @@ export function prescanPdf(bytes: Uint8Array, limits: PdfPrescanLimits): PdfPres
     const dataEnd = streamEnd(buf, dataStart, dict.length);
     if (dataEnd === -1) return { ok: false, detail: 'is truncated (a stream has no endstream)' };
 
-    const decoded = decodeStream(buf.subarray(dataStart, dataEnd), dict, limits.maxInflatedBytes - inflatedTotal);
+    const budget = limits.maxInflatedBytes - inflatedTotal;
+    const decoded = decodeStream(buf.subarray(dataStart, dataEnd), dict, dict.parsed ? Math.min(budget, limits.maxObjectStreamBytes) : budget);
     if (!decoded.ok) return decoded;
     inflatedTotal += decoded.inflatedBytes;
     if (dict.objectStream && decoded.data) collectNames(decoded.data.toString('latin1'), found);
@@ -122,6 +125,8 @@ type StreamDictionary =
       length: number | undefined;
       filters: string[];
       objectStream: boolean;
+      /** An object or cross-reference stream: one pdf-lib decodes while loading. */
+      parsed: boolean;
     }
   | { ok: false; detail: string };
 
@@ -143,11 +148,13 @@ function streamDictionary(text: string): StreamDictionary {
   if (isReference(filter) || isReference(type) || (filter?.startsWith('[') && !/^\[(\s*\/[^\s/[\]<>(){}%]*)*\s*\]$/.test(filter))) {
     return { ok: false, detail: 'has a stream whose filter or type is not a plain name' };
   }
+  const typeName = type?.startsWith('/') ? decodeName(type.slice(1)) : undefined;
   return {
     ok: true,
     length: length && /^\d+$/.test(length) ? Number(length) : undefined,
     filters: filter ? [...filter.matchAll(NAME)].map((m) => decodeName(m[1] as string)) : [],
-    objectStream: type !== undefined && type.startsWith('/') && decodeName(type.slice(1)) === 'ObjStm',
+    objectStream: typeName === 'ObjStm',
+    parsed: typeName === 'ObjStm' || typeName === 'XRef',
   };
 }
 

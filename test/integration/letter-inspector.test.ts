@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContentLetterInspector } from '../../lib/adapters/content-letter-inspector.js';
+import { pdfWorkersAlive } from '../../lib/adapters/pdf-check.worker.js';
 import type { LetterVerdict } from '../../lib/app/ports.js';
 import { LETTER_MAX_BYTES } from '../../lib/domain/letter.js';
 import { LETTER_TYPES, type LetterType } from '../../lib/domain/revocation.js';
@@ -186,11 +187,39 @@ describe('ContentLetterInspector rejects', () => {
     expect(await inspector.inspect(letters.manyObjectsPdf(8_000), EVERY)).toMatchObject({ ok: true, pages: 1 });
   });
 
-  it('refuses hostile PDFs side by side with good ones, each worker on its own', async () => {
+  it('refuses hostile PDFs side by side with good ones, taking turns on one worker', async () => {
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, pdfWorkersAlive())), 1);
     const verdicts = await Promise.all(
       [letters.selfReferencingKidsPdf(), files.pdf, files.chainedFlateBomb, files.maxSizePdf, letters.fanOutPagesPdf()].map((bytes) => inspector.inspect(bytes, EVERY)),
     );
+    clearInterval(sampler);
     expect(verdicts.map((v) => v.ok)).toEqual([false, true, false, true, false]);
+    expect(most).toBe(1);
+  });
+
+  it('abandons the parse of a PDF the pre-scan refused, so a burst of them never has two workers alive', async () => {
+    // Each of these is refused by the pre-scan in a millisecond while its parse is starting or
+    // running; abandoned parses used to leave a worker behind for every file.
+    const refused = [letters.encryptedPdf(), letters.openActionJavaScriptPdf(), files.flateBomb, files.chainedFlateBomb];
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, pdfWorkersAlive())), 1);
+    for (let round = 0; round < 5; round++) {
+      for (const bytes of refused) expectRejected(await inspector.inspect(bytes, EVERY), 'LETTER_UNREADABLE');
+    }
+    await Promise.all(refused.map(async (bytes) => expectRejected(await inspector.inspect(bytes, EVERY), 'LETTER_UNREADABLE')));
+    expect(await inspector.inspect(files.pdf, EVERY)).toMatchObject({ ok: true, type: 'pdf' });
+    clearInterval(sampler);
+    expect(most).toBe(1);
+  });
+
+  it('lets an object stream inflate to 4 MiB at most, and an image stream to the whole 32 MiB', async () => {
+    const objectStream = letters.simpleHandPdf({ extraObjects: [letters.streamObject('/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode', await letters.deflateZeros(5 * 1024 * 1024))] });
+    const image = letters.simpleHandPdf({
+      extraObjects: [letters.streamObject('/Type /XObject /Subtype /Image /Width 4096 /Height 5120 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode', await letters.deflateZeros(20 * 1024 * 1024))],
+    });
+    expectRejected(await inspector.inspect(objectStream, EVERY), 'LETTER_UNREADABLE', /compression bomb/);
+    expect(await inspector.inspect(image, EVERY)).toMatchObject({ ok: true, type: 'pdf', pages: 1 });
   });
 
   it('leaves sharp unable to decode anything but JPEG, PNG and GIF in this process', async () => {
