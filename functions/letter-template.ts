@@ -1,12 +1,12 @@
 import { letterTemplate } from '../lib/app/letters.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
 import { ROUTES } from '../lib/http/contract.js';
-import { letterDeps } from '../lib/root.js';
+import { letterTemplateDeps } from '../lib/root.js';
 
 const route = ROUTES.letterTemplate;
 
 export async function template({ caller, params }: ApiRequest<typeof route>) {
-  const pdf = await letterTemplate(letterDeps(), caller, params.id);
+  const pdf = await letterTemplate(letterTemplateDeps(), caller, params.id);
   return {
     statusCode: 200,
     headers: { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="revocation-letter-${params.id}.pdf"`, 'cache-control': 'no-store' },

@@ -2,11 +2,11 @@ import { issueUploadSlot } from '../lib/app/letters.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
 import { ROUTES } from '../lib/http/contract.js';
 import { json } from '../lib/http/problem.js';
-import { letterDeps } from '../lib/root.js';
+import { letterUploadDeps } from '../lib/root.js';
 
 const route = ROUTES.letterUpload;
 
 export async function upload({ caller, params }: ApiRequest<typeof route>) {
-  return json(201, await issueUploadSlot(letterDeps(), caller, params.id));
+  return json(201, await issueUploadSlot(letterUploadDeps(), caller, params.id));
 }
 export const handler = apiHandler(route, upload);

@@ -19,6 +19,7 @@ import { logger } from './http/logger.js';
 import { ContentLetterInspector } from './adapters/content-letter-inspector.js';
 import { PdfLetterTemplate } from './adapters/pdf-letter-template.js';
 import { S3LetterStore } from './adapters/s3-letter-store.js';
+import { S3UploadSigner } from './adapters/s3-upload-signer.js';
 import type { LetterDeps, ProcessingDeps } from './app/letters.js';
 import { X509CsrToolkit } from './adapters/csr-toolkit.js';
 import { DynamoReissueStore } from './adapters/dynamo-reissue-store.js';
@@ -37,6 +38,11 @@ import { readCaConfig, readClock, readKeyVaultConfig, readLetterConfig, readTabl
 function once<T>(make: () => T): () => T {
   let value: T | undefined;
   return () => (value ??= make());
+}
+
+/** `base` with one more collaborator, built on first use; the prototype keeps base's getters lazy (a spread would build them all now). */
+function withLazy<B extends object, K extends string, V>(base: B, key: K, make: () => V): B & Record<K, V> {
+  return Object.defineProperty(Object.create(base) as B, key, { get: make, enumerable: true }) as B & Record<K, V>;
 }
 
 const tableConfig = /* @__PURE__ */ once(() => readTableConfig(process.env));
@@ -144,9 +150,6 @@ export const letterDeps = /* @__PURE__ */ once(
     get letters() {
       return letterStore();
     },
-    get template() {
-      return letterTemplateRenderer();
-    },
     get workflows() {
       return workflows();
     },
@@ -155,8 +158,12 @@ export const letterDeps = /* @__PURE__ */ once(
   }),
 );
 
-// The prototype keeps letterDeps' getters lazy (a spread would build every collaborator now).
-export const letterProcessingDeps = /* @__PURE__ */ once((): ProcessingDeps => Object.assign(Object.create(letterDeps()) as LetterDeps, { inspector: letterInspector() }));
+// Each letter function gets only its own extra collaborator: the template (pdf-lib and its fonts),
+// the upload signer (the presigned-POST client) or the inspector (sharp, pdf-lib in a worker).
+export const letterProcessingDeps = /* @__PURE__ */ once((): ProcessingDeps => withLazy(letterDeps(), 'inspector', letterInspector));
+export const letterTemplateDeps = /* @__PURE__ */ once(() => withLazy(letterDeps(), 'template', letterTemplateRenderer));
+const uploadSigner = /* @__PURE__ */ once(() => new S3UploadSigner(readLetterConfig(process.env)));
+export const letterUploadDeps = /* @__PURE__ */ once(() => withLazy(letterDeps(), 'uploads', uploadSigner));
 
 export const reissueStore = /* @__PURE__ */ once(() => new DynamoReissueStore(documentClient(), tableConfig().tableName));
 const csrToolkit = /* @__PURE__ */ once(() => new X509CsrToolkit());

@@ -1,7 +1,6 @@
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { LetterStore, PresignedPost } from '../app/ports.js';
+import type { LetterStore } from '../app/ports.js';
 import { createAwsClient } from './aws-client.js';
 
 export interface S3LetterStoreOptions {
@@ -14,41 +13,34 @@ export interface S3LetterStoreOptions {
   client?: S3Client;
 }
 
-/** Letters in S3: presigned POST uploads to the intake bucket, write-once evidence beside them. */
+/** The S3 client of the letter buckets: s3rver (path-style, its fixed keys) when an endpoint is set. */
+export function letterS3Client(options: Pick<S3LetterStoreOptions, 'region' | 'endpoint' | 'client'>): S3Client {
+  return (
+    options.client ??
+    createAwsClient(
+      S3Client,
+      { region: options.region, endpoint: options.endpoint, requestTimeoutMs: 10_000, localCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
+      options.endpoint ? { forcePathStyle: true } : {},
+    )
+  );
+}
+
+export const bucketName = (bucket: string | (() => string)): string => (typeof bucket === 'string' ? bucket : bucket());
+
+/** Letters in S3: uploads in the intake bucket, write-once evidence beside them. */
 export class S3LetterStore implements LetterStore {
   private readonly s3: S3Client;
 
   constructor(private readonly options: S3LetterStoreOptions) {
-    this.s3 =
-      options.client ??
-      createAwsClient(
-        S3Client,
-        { region: options.region, endpoint: options.endpoint, requestTimeoutMs: 10_000, localCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
-        options.endpoint ? { forcePathStyle: true } : {},
-      );
+    this.s3 = letterS3Client(options);
   }
 
   private intake(): string {
-    const b = this.options.intakeBucket;
-    return typeof b === 'string' ? b : b();
+    return bucketName(this.options.intakeBucket);
   }
 
   private evidence(): string {
-    const b = this.options.evidenceBucket;
-    return typeof b === 'string' ? b : b();
-  }
-
-  async presignUpload(key: string, limits: { minBytes: number; maxBytes: number; expiresSeconds: number }): Promise<PresignedPost> {
-    // The policy pins the key and the size; the processor checks both again (s3rver enforces neither).
-    return createPresignedPost(this.s3, {
-      Bucket: this.intake(),
-      Key: key,
-      Conditions: [
-        ['eq', '$key', key],
-        ['content-length-range', limits.minBytes, limits.maxBytes],
-      ],
-      Expires: limits.expiresSeconds,
-    });
+    return bucketName(this.options.evidenceBucket);
   }
 
   async headUpload(key: string): Promise<{ bytes: number; etag: string } | undefined> {

@@ -3,7 +3,7 @@ import { checkLetterSize, LETTER_MAX_BYTES } from '../domain/letter.js';
 import { getOwnCertificate } from './certificates.js';
 import { RuleViolationError, TaskGoneError, VersionConflictError } from './errors.js';
 import type { AuditEvent, Caller, LetterRejection, Revocation } from './model.js';
-import type { CertificateStore, Clock, LetterInspector, LetterStore, LetterTemplateRenderer, RevocationStore, Workflows } from './ports.js';
+import type { CertificateStore, Clock, LetterInspector, LetterStore, LetterTemplateRenderer, RevocationStore, UploadSigner, Workflows } from './ports.js';
 import { getOwnRevocation, startWorkflow } from './revocations.js';
 import { event } from './revocation-steps.js';
 
@@ -28,14 +28,13 @@ export interface LetterDeps {
   certificates: CertificateStore;
   revocations: RevocationStore & UploadEventLog;
   letters: LetterStore;
-  template: LetterTemplateRenderer;
   workflows: Workflows;
   clock: Clock;
   warn: (message: string, detail: Record<string, unknown>) => void;
 }
 
 /** The pre-filled PDF the customer prints, signs, stamps and scans (letter route only). */
-export async function letterTemplate(deps: LetterDeps, caller: Caller, revocationId: string): Promise<Uint8Array> {
+export async function letterTemplate(deps: LetterDeps & { template: LetterTemplateRenderer }, caller: Caller, revocationId: string): Promise<Uint8Array> {
   const r = await getOwnRevocation(deps, caller, revocationId);
   if (!r.letter) throw new RuleViolationError('WRONG_STATE', 'This revocation does not need a letter.');
   const certificate = await getOwnCertificate({ store: deps.certificates }, caller, r.certificateId).catch(() => undefined);
@@ -60,7 +59,7 @@ export async function letterTemplate(deps: LetterDeps, caller: Caller, revocatio
  * 2. The key is the server's: `uploads/<account>/<request>/<slot>`; a new slot closes the last.
  * 3. A presigned POST pinning that key and 1 KiB … 1.4 MiB, valid 15 minutes.
  */
-export async function issueUploadSlot(deps: LetterDeps, caller: Caller, revocationId: string) {
+export async function issueUploadSlot(deps: LetterDeps & { uploads: UploadSigner }, caller: Caller, revocationId: string) {
   for (let attempt = 1; ; attempt++) {
     const r = await getOwnRevocation(deps, caller, revocationId);
     const letter = r.letter;
@@ -78,7 +77,7 @@ export async function issueUploadSlot(deps: LetterDeps, caller: Caller, revocati
       // Not the conflict itself: it carries the stored request (task token included) into any log.
       throw new RuleViolationError('WRONG_STATE', 'The request changed meanwhile; ask for the upload again.');
     }
-    const post = await deps.letters.presignUpload(slot.key, { minBytes: letter.minBytes, maxBytes: letter.maxBytes, expiresSeconds: UPLOAD_SLOT_SECONDS });
+    const post = await deps.uploads.presignUpload(slot.key, { minBytes: letter.minBytes, maxBytes: letter.maxBytes, expiresSeconds: UPLOAD_SLOT_SECONDS });
     return { method: 'POST' as const, url: post.url, fields: post.fields, minBytes: letter.minBytes, maxBytes: letter.maxBytes, allowedTypes: letter.allowedTypes, expiresAt: slot.expiresAt };
   }
 }

@@ -182,10 +182,14 @@ export interface PresignedPost {
   fields: Record<string, string>;
 }
 
-/** The letter buckets: an intake area customers upload to, and write-once evidence. */
-export interface LetterStore {
+/** Signs the browser's upload into the intake area (apart from LetterStore: only one function signs). */
+export interface UploadSigner {
   /** A presigned POST for exactly `key`, its size within the limits, valid for `expiresSeconds`. */
   presignUpload(key: string, limits: { minBytes: number; maxBytes: number; expiresSeconds: number }): Promise<PresignedPost>;
+}
+
+/** The letter buckets: an intake area customers upload to, and write-once evidence. */
+export interface LetterStore {
   /** Size and ETag of an upload, or undefined when it is gone. */
   headUpload(key: string): Promise<{ bytes: number; etag: string } | undefined>;
   /** The upload's bytes, or undefined when it is gone; never more than `maxBytes` are read. */

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentLetterInspector } from '../../lib/adapters/content-letter-inspector.js';
 import { DynamoCertificateStore } from '../../lib/adapters/dynamo-certificate-store.js';
 import { DynamoRevocationStore } from '../../lib/adapters/dynamo-revocation-store.js';
-import { PdfLetterTemplate } from '../../lib/adapters/pdf-letter-template.js';
 import { S3LetterStore } from '../../lib/adapters/s3-letter-store.js';
+import { S3UploadSigner } from '../../lib/adapters/s3-upload-signer.js';
 import { issueUploadSlot, processUpload, reconcileUploads, type ProcessingDeps } from '../../lib/app/letters.js';
 import type { Caller } from '../../lib/app/model.js';
-import type { Workflows } from '../../lib/app/ports.js';
+import type { UploadSigner, Workflows } from '../../lib/app/ports.js';
 import { registerCertificate } from '../../lib/app/certificates.js';
 import { submitRevocation } from '../../lib/app/revocations.js';
 import { LETTER_MAX_BYTES } from '../../lib/domain/letter.js';
@@ -23,7 +23,7 @@ import { createTestTable } from '../support/dynamo.js';
  * against DynamoDB Local, the real inspector (sharp, pdf-lib in a worker) and evidence in S3.
  * Step Functions is the one stand-in: a fake implementing the Workflows port records callbacks.
  */
-let deps: ProcessingDeps;
+let deps: ProcessingDeps & { uploads: UploadSigner };
 let s3: Awaited<ReturnType<typeof startS3>>;
 let s3Dir: string;
 const events: string[] = [];
@@ -53,7 +53,7 @@ beforeAll(async () => {
     revocations: new DynamoRevocationStore(table.db, table.tableName),
     letters: new S3LetterStore({ region: 'us-east-1', endpoint: s3.endpoint, intakeBucket: LETTER_BUCKETS[0], evidenceBucket: LETTER_BUCKETS[1] }),
     inspector: new ContentLetterInspector(),
-    template: new PdfLetterTemplate(),
+    uploads: new S3UploadSigner({ region: 'us-east-1', endpoint: s3.endpoint, intakeBucket: LETTER_BUCKETS[0] }),
     workflows,
     clock: () => new Date(),
     warn: () => undefined,
@@ -160,7 +160,7 @@ describe('letter uploads through presigned POST to s3rver', () => {
 
     // A second upload to a slot of this request: s3rver stores it, the processor deletes it.
     const key = `uploads/${caller.account}/${id}/${accepted.letter?.slot?.id ?? 'late-slot'}`;
-    const late = await deps.letters.presignUpload(key, { minBytes: 1024, maxBytes: LETTER_MAX_BYTES, expiresSeconds: 60 });
+    const late = await deps.uploads.presignUpload(key, { minBytes: 1024, maxBytes: LETTER_MAX_BYTES, expiresSeconds: 60 });
     const form = new FormData();
     for (const [name, value] of Object.entries(late.fields)) form.append(name, value);
     form.append('file', new Blob([await files.pdfLetter()]), 'late.pdf');

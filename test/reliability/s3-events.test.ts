@@ -193,7 +193,7 @@ async function evidenceObjects(id: string): Promise<string[]> {
 describe('the letter processor under duplicated, reordered and late S3 events', () => {
   it('accepts one letter, appends one audit event and completes the task once when one S3 event arrives three times at once and again later', async () => {
     const { id, certificateId } = await letterRequest();
-    const slot = await issueUploadSlot(root.letterDeps(), caller, id);
+    const slot = await issueUploadSlot(root.letterUploadDeps(), caller, id);
     const record = withSequencer(await upload(slot, await letters.jpegLetter()));
 
     // Three deliveries of the same notification, handled by three concurrent invocations.
@@ -212,7 +212,7 @@ describe('the letter processor under duplicated, reordered and late S3 events', 
 
   it('ignores an older event of a key once a newer one was handled, and leaves the newer upload to its own event', async () => {
     const { id, certificateId } = await letterRequest();
-    const slot = await issueUploadSlot(root.letterDeps(), caller, id);
+    const slot = await issueUploadSlot(root.letterUploadDeps(), caller, id);
     const key = slot.fields.key!;
     // Two PNGs (not allowed for an application letter) to the same key; S3 reports them out of order.
     const first = withSequencer(await upload(slot, await letters.pngLetter(120, 80)));
@@ -238,7 +238,7 @@ describe('the letter processor under duplicated, reordered and late S3 events', 
 
   it('keeps a newer upload that replaced the file while it was being judged', async () => {
     const { id } = await letterRequest();
-    const slot = await issueUploadSlot(root.letterDeps(), caller, id);
+    const slot = await issueUploadSlot(root.letterUploadDeps(), caller, id);
     const key = slot.fields.key!;
     const judged = withSequencer(await upload(slot, await letters.pngLetter()));
 
@@ -281,7 +281,7 @@ describe('the letter processor under duplicated, reordered and late S3 events', 
     await expect(workflows.completeTask(token, { letter: 'accepted' })).rejects.toBeInstanceOf(TaskGoneError);
     sfn.destroy();
 
-    const slot = await issueUploadSlot(root.letterDeps(), caller, id);
+    const slot = await issueUploadSlot(root.letterUploadDeps(), caller, id);
     const record = withSequencer(await upload(slot, await letters.jpegLetter()));
     await deliver(record);
     expect((await root.revocationStore().get(id))!).toMatchObject({ status: 'pending_review', letter: { status: 'accepted' } });
