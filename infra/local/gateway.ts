@@ -247,9 +247,21 @@ export class RateLimiter {
   }
 }
 
-async function loadFunctionHandler(name: string): Promise<LambdaHandler> {
-  const module = (await import(`../../functions/${name}.js`)) as { handler: LambdaHandler };
-  return module.handler;
+const loadedHandlers = new Map<string, Promise<LambdaHandler>>();
+
+/**
+ * A function's handler, loaded once as in a warm Lambda: `import()` of a module already loaded
+ * still resolves it through the loader hooks (a round trip to tsx's thread), once per request
+ * otherwise. A failed load is forgotten, so the next request tries again.
+ */
+function loadFunctionHandler(name: string): Promise<LambdaHandler> {
+  let loading = loadedHandlers.get(name);
+  if (!loading) {
+    loading = import(`../../functions/${name}.js`).then((module: { handler: LambdaHandler }) => module.handler);
+    loading.catch(() => loadedHandlers.delete(name));
+    loadedHandlers.set(name, loading);
+  }
+  return loading;
 }
 
 function compile(spec: RouteSpec): CompiledRoute {

@@ -14,8 +14,18 @@ export interface TokenRequest {
   roles: string[];
 }
 
+/** How many verified tokens are remembered; past that the oldest is forgotten. */
+const VERIFIED_CACHE_SIZE = 1_000;
+
 /** The local stand-in for the HTTP API's JWT authorizer: an RS256 key (kept in the data folder). */
 export class LocalTokens {
+  /**
+   * Tokens whose signature, issuer and audience were verified, with their claims: a token's
+   * bytes are signed, so the same string verifies the same way again, and an RSA check per
+   * request was the gateway's largest cost under load. Expiry is checked on every use.
+   */
+  private readonly verified = new Map<string, JWTPayload>();
+
   private constructor(
     private readonly privateKey: webcrypto.CryptoKey,
     private readonly publicKey: webcrypto.CryptoKey,
@@ -51,7 +61,13 @@ export class LocalTokens {
 
   /** Checks signature, `iss`, `aud` and `exp` as the API Gateway JWT authorizer does; throws otherwise. */
   async verify(token: string): Promise<JWTPayload> {
-    const { payload } = await jwtVerify(token, this.publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALG] });
+    const known = this.verified.get(token);
+    if (known && (known.exp ?? 0) * 1000 > Date.now()) return known;
+    // Unknown or expired: the full check, which throws for an expired token as it always did.
+    this.verified.delete(token);
+    const { payload } = await jwtVerify(token, this.publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALG], requiredClaims: ['exp'] });
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, payload);
     return payload;
   }
 }

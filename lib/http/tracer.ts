@@ -1,3 +1,5 @@
+// First: it decides the X-Ray SDK's mode before the tracer loads the SDK.
+import './xray-mode.js';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { SERVICE_NAME } from './logger.js';
 

@@ -25,7 +25,7 @@ interface FoundClient {
 
 interface SdkClient {
   send: unknown;
-  middlewareStack: unknown;
+  middlewareStack: { identify(): string[] };
   config: {
     maxAttempts: () => Promise<number>;
     retryMode: () => Promise<string>;
@@ -123,7 +123,7 @@ describe('AWS clients of the composition root', () => {
   it.each([
     ['locally (DynamoDB Local, s3rver, the local Step Functions)', { ...LOCAL, CA_KEY_DIR: '/nonexistent/ca', KEY_VAULT_DIR: '/nonexistent/vault' }, ['DynamoDBDocumentClient', 'S3Client', 'SFNClient']],
     ['in AWS (plus Secrets Manager for the CA key, KMS for private keys)', AWS, ['DynamoDBDocumentClient', 'S3Client', 'SFNClient', 'SecretsManagerClient', 'KMSClient']],
-  ])('makes at most 3 attempts with a bounded, enforced timeout on each, when configured %s', async (_label, env, expected) => {
+  ])('makes at most 3 attempts with a bounded, enforced timeout on each, and no SDK logging, when configured %s', async (_label, env, expected) => {
     useEnv(env);
     const clients = await clientsOfRoot();
     expect(new Set(clients.map((c) => c.name))).toEqual(new Set(expected));
@@ -140,6 +140,8 @@ describe('AWS clients of the composition root', () => {
       expect(handler.connectionTimeout, where).toBeLessThanOrEqual(MAX_CONNECTION_TIMEOUT_MS);
       // @smithy/node-http-handler 4.x only logs a warning at requestTimeout unless told to throw.
       expect(handler.throwOnRequestTimeout, where).toBe(true);
+      // No SDK logger is configured: its step would only filter every call's input and output for nothing.
+      expect(client.middlewareStack.identify().filter((step) => step.startsWith('loggerMiddleware')), where).toEqual([]);
     }
   });
 });

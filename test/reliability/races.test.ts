@@ -84,7 +84,7 @@ describe('races', () => {
       const cert = await register({ brand: 'WoTrus' });
       const { body } = await call('POST', `/certificates/${cert.id}/revocations`, alice, { reason: 'key leaked' });
       const id = body.revocation.id as string;
-      await eventually(() => call('GET', `/reviews/${id}`, reviewer), (r) => r.status === 200);
+      await eventually(() => call('GET', `/reviews/${id}`, reviewer), (r) => r.body.review?.queuedAt !== undefined); // queued, not only readable
       const [approve, reject] = await Promise.all([
         call('POST', `/reviews/${id}/decision`, reviewer, { decision: 'approve' }),
         call('POST', `/reviews/${id}/decision`, reviewer, { decision: 'reject', note: 'no seal' }),
