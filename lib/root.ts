@@ -122,9 +122,6 @@ export const stepDeps = /* @__PURE__ */ once((): StepDeps => {
     get revocations() {
       return revocationStore();
     },
-    get ca() {
-      return revocationAuthority();
-    },
     get workflows() {
       return workflows();
     },
@@ -134,6 +131,9 @@ export const stepDeps = /* @__PURE__ */ once((): StepDeps => {
     validationPollSeconds: validation.pollSeconds,
   };
 });
+
+/** Only the Revoke task signs the CRL: the others leave the CA (X.509, ASN.1: ~170 KB) out. */
+export const revokeStepDeps = /* @__PURE__ */ once(() => withLazy(stepDeps(), 'ca', revocationAuthority));
 
 export const letterStore = /* @__PURE__ */ once(() => new S3LetterStore(readLetterConfig(process.env)));
 const letterInspector = /* @__PURE__ */ once(() => new ContentLetterInspector());

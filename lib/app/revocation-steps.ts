@@ -10,7 +10,6 @@ export interface StepDeps {
   certificates: CertificateStore;
   workflows: Workflows;
   revocations: RevocationStore;
-  ca: RevocationAuthority;
   probe: DomainProbe;
   dns: DnsProvider;
   clock: Clock;
@@ -77,7 +76,7 @@ export async function checkValidation(deps: StepDeps, revocationId: string): Pro
 }
 
 /** Revokes at the CA (CRL entry with the reason code), then one transaction: request and certificates `revoked`. */
-export async function completeRevocation(deps: StepDeps, revocationId: string): Promise<void> {
+export async function completeRevocation(deps: StepDeps & { ca: RevocationAuthority }, revocationId: string): Promise<void> {
   await retryOnConflict(() => deps.revocations.get(revocationId), `revocation ${revocationId}`, async (r) => {
     if (r.status === 'revoked') return;
     if (r.status !== 'revoking') throw new RequestClosedError(`revocation ${r.id} is ${r.status}, not revoking`);

@@ -256,7 +256,7 @@ describe('the letter processor under duplicated, reordered and late S3 events', 
       },
       thumbnail: (bytes, type) => real.thumbnail(bytes, type),
     };
-    const gated = Object.assign(Object.create(root.letterProcessingDeps()) as ProcessingDeps, { inspector });
+    const gated = Object.create(root.letterProcessingDeps(), { inspector: { value: inspector } }) as ProcessingDeps;
     const judging = processUpload(gated, key, { sequencer: judged.s3.object.sequencer });
     await inspecting;
     const replacement = withSequencer(await upload(slot, await letters.jpegLetter()));
