@@ -140,14 +140,7 @@ function zip(entries: { name: string; data: Uint8Array }[]): Uint8Array {
 
 // ---- images -------------------------------------------------------------------------------
 
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return letters.concat(head, data, crc);
-}
+const { pngChunk } = letters;
 
 const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
