@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { awaitReissueReview } from '../lib/app/reissues.js';
-import { reissueDeps } from '../lib/root.js';
+import { reissueStepDeps } from '../lib/root.js';
 import { taskHandler } from '../lib/task-handler.js';
 
 export const handler = taskHandler('reissue-await-review', z.object({ reissueId: z.string(), taskToken: z.string().min(1) }), (input) =>
-  awaitReissueReview(reissueDeps(), input.reissueId, input.taskToken),
+  awaitReissueReview(reissueStepDeps(), input.reissueId, input.taskToken),
 );

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { failReissue } from '../lib/app/reissues.js';
-import { reissueDeps } from '../lib/root.js';
+import { reissueStepDeps } from '../lib/root.js';
 import { taskHandler } from '../lib/task-handler.js';
 
 const FAILURE_CODES: Record<string, string> = {
@@ -10,5 +10,5 @@ const FAILURE_CODES: Record<string, string> = {
 };
 
 export const handler = taskHandler('reissue-fail', z.object({ reissueId: z.string(), error: z.string().optional() }), async (input) => {
-  await failReissue(reissueDeps(), input.reissueId, FAILURE_CODES[input.error ?? ''] ?? 'INTERNAL_ERROR');
+  await failReissue(reissueStepDeps(), input.reissueId, FAILURE_CODES[input.error ?? ''] ?? 'INTERNAL_ERROR');
 });

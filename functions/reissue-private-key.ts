@@ -2,13 +2,13 @@ import { takePrivateKey } from '../lib/app/reissues.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
 import { ROUTES } from '../lib/http/contract.js';
 import { text } from '../lib/http/problem.js';
-import { reissueDeps } from '../lib/root.js';
+import { reissueKeyDeps } from '../lib/root.js';
 
 const route = ROUTES.reissuePrivateKey;
 
 /** The generated key, once: the reply is the only copy that ever leaves the service. */
 export async function privateKey({ caller, params }: ApiRequest<typeof route>) {
-  const pem = await takePrivateKey(reissueDeps(), caller, params.id);
+  const pem = await takePrivateKey(reissueKeyDeps(), caller, params.id);
   return text(200, pem, 'application/x-pem-file', { 'content-disposition': `attachment; filename="${params.id}.key.pem"`, 'cache-control': 'no-store' });
 }
 export const handler = apiHandler(route, privateKey);

@@ -25,7 +25,7 @@ import { X509CsrToolkit } from './adapters/csr-toolkit.js';
 import { DynamoReissueStore } from './adapters/dynamo-reissue-store.js';
 import { FileKeyVault } from './adapters/file-key-vault.js';
 import { KmsKeyVault } from './adapters/kms-key-vault.js';
-import type { ReissueDeps } from './app/reissues.js';
+import type { ReissueDeps, ReissueStepDeps } from './app/reissues.js';
 import type { ReviewDeps } from './app/reviews.js';
 import type { SweepDeps } from './app/sweeps.js';
 import { DynamoSweepStore } from './adapters/dynamo-sweep-store.js';
@@ -40,9 +40,10 @@ function once<T>(make: () => T): () => T {
   return () => (value ??= make());
 }
 
-/** `base` with one more collaborator, built on first use; the prototype keeps base's getters lazy (a spread would build them all now). */
-function withLazy<B extends object, K extends string, V>(base: B, key: K, make: () => V): B & Record<K, V> {
-  return Object.defineProperty(Object.create(base) as B, key, { get: make, enumerable: true }) as B & Record<K, V>;
+/** `base` with more collaborators, each built on first use; the prototype keeps base's getters lazy (a spread would build them all now). */
+function withLazy<B extends object, E extends object>(base: B, extra: { [K in keyof E]: () => E[K] }): B & E {
+  const properties = Object.fromEntries(Object.entries(extra).map(([key, make]) => [key, { get: make as () => unknown, enumerable: true }]));
+  return Object.create(base, properties) as B & E;
 }
 
 const tableConfig = /* @__PURE__ */ once(() => readTableConfig(process.env));
@@ -133,7 +134,7 @@ export const stepDeps = /* @__PURE__ */ once((): StepDeps => {
 });
 
 /** Only the Revoke task signs the CRL: the others leave the CA (X.509, ASN.1: ~170 KB) out. */
-export const revokeStepDeps = /* @__PURE__ */ once(() => withLazy(stepDeps(), 'ca', revocationAuthority));
+export const revokeStepDeps = /* @__PURE__ */ once(() => withLazy(stepDeps(), { ca: revocationAuthority }));
 
 export const letterStore = /* @__PURE__ */ once(() => new S3LetterStore(readLetterConfig(process.env)));
 const letterInspector = /* @__PURE__ */ once(() => new ContentLetterInspector());
@@ -160,10 +161,10 @@ export const letterDeps = /* @__PURE__ */ once(
 
 // Each letter function gets only its own extra collaborator: the template (pdf-lib and its fonts),
 // the upload signer (the presigned-POST client) or the inspector (sharp, pdf-lib in a worker).
-export const letterProcessingDeps = /* @__PURE__ */ once((): ProcessingDeps => withLazy(letterDeps(), 'inspector', letterInspector));
-export const letterTemplateDeps = /* @__PURE__ */ once(() => withLazy(letterDeps(), 'template', letterTemplateRenderer));
+export const letterProcessingDeps = /* @__PURE__ */ once((): ProcessingDeps => withLazy(letterDeps(), { inspector: letterInspector }));
+export const letterTemplateDeps = /* @__PURE__ */ once(() => withLazy(letterDeps(), { template: letterTemplateRenderer }));
 const uploadSigner = /* @__PURE__ */ once(() => new S3UploadSigner(readLetterConfig(process.env)));
-export const letterUploadDeps = /* @__PURE__ */ once(() => withLazy(letterDeps(), 'uploads', uploadSigner));
+export const letterUploadDeps = /* @__PURE__ */ once(() => withLazy(letterDeps(), { uploads: uploadSigner }));
 
 export const reissueStore = /* @__PURE__ */ once(() => new DynamoReissueStore(documentClient(), tableConfig().tableName));
 const csrToolkit = /* @__PURE__ */ once(() => new X509CsrToolkit());
@@ -173,8 +174,9 @@ const keyVault = /* @__PURE__ */ once(() => {
   return config.kind === 'file' ? new FileKeyVault(config.dir) : new KmsKeyVault({ keyId: config.keyId, region: config.region });
 });
 
-export const reissueDeps = /* @__PURE__ */ once(
-  (): ReissueDeps => ({
+/** What the reissue workflow's wait, check and fail steps use: no CA, CSR toolkit or key vault (X.509, ASN.1, KMS). */
+export const reissueStepDeps = /* @__PURE__ */ once(
+  (): ReissueStepDeps => ({
     get certificates() {
       return certificateStore();
     },
@@ -183,15 +185,6 @@ export const reissueDeps = /* @__PURE__ */ once(
     },
     get workflows() {
       return workflows();
-    },
-    get ca() {
-      return certificateAuthority();
-    },
-    get csr() {
-      return csrToolkit();
-    },
-    get vault() {
-      return keyVault();
     },
     get probe() {
       return domainProbe();
@@ -207,6 +200,10 @@ export const reissueDeps = /* @__PURE__ */ once(
     warn,
   }),
 );
+
+export const reissueDeps = /* @__PURE__ */ once((): ReissueDeps => withLazy(reissueStepDeps(), { ca: certificateAuthority, csr: csrToolkit, vault: keyVault }));
+/** The private-key download opens the sealed key: the vault, not the CA or the CSR toolkit. */
+export const reissueKeyDeps = /* @__PURE__ */ once(() => withLazy(reissueStepDeps(), { vault: keyVault }));
 
 /**
  * Reviews span revocations (with links to their letters) and reissues. Its own getters, not

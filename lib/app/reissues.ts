@@ -24,6 +24,9 @@ export interface ReissueDeps {
   warn: (message: string, detail: Record<string, unknown>) => void;
 }
 
+/** What the workflow's steps before the issue need: the requests, not the CA, CSRs or keys. */
+export type ReissueStepDeps = Omit<ReissueDeps, 'ca' | 'csr' | 'vault'>;
+
 const FINAL: readonly ReissueStatus[] = ['issued', 'failed'];
 
 /** The generated key was already downloaded (or never existed): 410. */
@@ -180,7 +183,7 @@ export interface ReissueValidationCheck {
 }
 
 /** Validation step: validated → review or issuing; past the 3-day deadline → expired. */
-export async function checkReissueValidation(deps: ReissueDeps, id: string): Promise<ReissueValidationCheck> {
+export async function checkReissueValidation(deps: ReissueStepDeps, id: string): Promise<ReissueValidationCheck> {
   let result: ReissueValidationCheck = { expired: false, next: 'pending_validation', waitSeconds: deps.validationPollSeconds };
   await retryOnConflict(() => deps.reissues.get(id), `reissue ${id}`, async (r) => {
     const v = r.validation;
@@ -205,7 +208,7 @@ export async function checkReissueValidation(deps: ReissueDeps, id: string): Pro
 }
 
 /** Review step: stores the task token and enters the review queue. */
-export async function awaitReissueReview(deps: ReissueDeps, id: string, token: string): Promise<void> {
+export async function awaitReissueReview(deps: ReissueStepDeps, id: string, token: string): Promise<void> {
   await retryOnConflict(() => deps.reissues.get(id), `reissue ${id}`, async (r) => {
     if (FINAL.includes(r.status)) throw new RequestClosedError(`reissue ${r.id} is ${r.status}`);
     if (r.status === 'issuing') return deps.workflows.completeTask(token, { decision: 'approve' });
