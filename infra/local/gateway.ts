@@ -9,6 +9,7 @@ import type { DnsProvider } from '../../lib/app/ports.js';
 import { loggableError } from '../../lib/http/logger.js';
 import { problem } from '../../lib/http/problem.js';
 import type { ConsoleFile } from '../console-build.js';
+import { loadFunctionHandler } from './functions.js';
 import { flattenClaims, type LocalTokens } from './tokens.js';
 
 /** API Gateway's own payload limit; the handlers enforce the API's 64 KiB. */
@@ -65,7 +66,7 @@ export function createGateway(options: {
   rateLimit?: RateLimit;
 }): Server {
   const routes = Object.values(ROUTES as Record<string, RouteSpec>).map(compile);
-  const load = options.loadHandler ?? loadFunctionHandler;
+  const load = options.loadHandler ?? loadFunctionHandler<LambdaHandler>;
   const site = options.console ? consoleFiles(options.console) : undefined;
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
   const server = createServer((req, res) => {
@@ -245,23 +246,6 @@ export class RateLimiter {
       if (b.tokens + ((now - b.at) / 1000) * this.limit.perSecond >= this.limit.burst) this.buckets.delete(key);
     }
   }
-}
-
-const loadedHandlers = new Map<string, Promise<LambdaHandler>>();
-
-/**
- * A function's handler, loaded once as in a warm Lambda: `import()` of a module already loaded
- * still resolves it through the loader hooks (a round trip to tsx's thread), once per request
- * otherwise. A failed load is forgotten, so the next request tries again.
- */
-function loadFunctionHandler(name: string): Promise<LambdaHandler> {
-  let loading = loadedHandlers.get(name);
-  if (!loading) {
-    loading = import(`../../functions/${name}.js`).then((module: { handler: LambdaHandler }) => module.handler);
-    loading.catch(() => loadedHandlers.delete(name));
-    loadedHandlers.set(name, loading);
-  }
-  return loading;
 }
 
 function compile(spec: RouteSpec): CompiledRoute {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { loadFunctionHandler } from './functions.js';
 import { TaskFaults } from './workflows.js';
 
 const MAX_RECEIVES = 4;
@@ -16,7 +17,7 @@ export function createLetterQueue(options: { intakeBucket: string; log: (line: s
   let chain = Promise.resolve();
   const deliver = (body: string, receive: number) => {
     chain = chain.then(async () => {
-      const { handler } = (await import('../../functions/process-letter.js')) as { handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse> };
+      const handler = await loadFunctionHandler<(e: SQSEvent, c: Context) => Promise<SQSBatchResponse>>('process-letter');
       const messageId = randomUUID();
       const event = { Records: [{ messageId, body, attributes: { ApproximateReceiveCount: String(receive) } }] } as unknown as SQSEvent;
       const result = await faults

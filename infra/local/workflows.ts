@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { loadDefinition, REISSUE_WORKFLOW, REVOCATION_WORKFLOW } from '../workflows/index.js';
+import { loadFunctionHandler } from './functions.js';
 import { startLocalStepFunctions } from './step-functions.js';
 
 const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
@@ -21,8 +22,8 @@ export async function startLocalWorkflows(options: { timeScale: number; faults?:
     ],
     invokeLambda: async (arnOrName, payload) => {
       const name = arnOrName.split(':').pop()!;
-      const module = (await import(`../../functions/${name}.js`)) as { handler: TaskHandler };
-      return faults.around(name, () => module.handler(payload, { awsRequestId: randomUUID(), functionName: name } as Context));
+      const handler = await loadFunctionHandler<TaskHandler>(name);
+      return faults.around(name, () => handler(payload, { awsRequestId: randomUUID(), functionName: name } as Context));
     },
     timeScale: options.timeScale,
   });
