@@ -78,7 +78,7 @@ const TASK_CALLBACK_REASON =
 /**
  * What every function's environment holds before any `bind…` adds to it: source-mapped stack
  * traces, and Powertools held to what lib/http/observability.ts relies on whatever the code's
- * defaults become: INFO logs, no event in the logs, no response or error payload in traces.
+ * defaults become: INFO logs, no event in the logs.
  */
 export const FUNCTION_ENVIRONMENT = {
   NODE_OPTIONS: '--enable-source-maps',
@@ -86,7 +86,6 @@ export const FUNCTION_ENVIRONMENT = {
   POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   POWERTOOLS_LOG_LEVEL: 'INFO',
   POWERTOOLS_LOGGER_LOG_EVENT: 'false',
-  POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
 } as const;
 
 /** The runtime's platform, for packages with native binaries installed by `nodeModules`. */

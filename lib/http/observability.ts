@@ -1,20 +1,17 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { lambdaContextLogging } from './logger.js';
 import { metrics } from './metrics.js';
-import { tracer } from './tracer.js';
+import { traceInvocation } from './tracer.js';
 
 /**
  * The middlewares every Lambda handler starts with, in this order:
  * - the logger: each line carries the invocation's context, and the event is never logged;
- * - the tracer: a `## handler` subsegment with a ColdStart annotation. Neither the response nor
- *   the event goes into the trace: replies carry private keys and certificates, events carry
- *   bearer and task tokens;
+ * - the tracer: a `## handler` subsegment with a ColdStart annotation (lib/http/tracer.ts);
  * - metrics: see publishMetrics.
  */
 export function observability(): MiddlewareObj[] {
-  return [lambdaContextLogging() as MiddlewareObj, captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj, publishMetrics()];
+  return [lambdaContextLogging() as MiddlewareObj, traceInvocation(), publishMetrics()];
 }
 
 /**

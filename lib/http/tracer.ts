@@ -1,19 +1,215 @@
-// First: it decides the X-Ray SDK's mode before the tracer loads the SDK.
-import './xray-mode.js';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { isMainThread } from 'node:worker_threads';
+import type { MiddlewareObj } from '@middy/core';
 import { SERVICE_NAME } from './logger.js';
 
 /**
- * One X-Ray tracer per process. It traces only inside Lambda with active tracing (it turns itself
- * off elsewhere, so the local runtime and the tests send nothing) and POWERTOOLS_TRACE_ENABLED
- * can turn it off there too.
+ * X-Ray for the service: a `## handler` subsegment per invocation (ColdStart and Service
+ * annotations) and one subsegment per AWS SDK call under it, sent to the X-Ray daemon as Lambda
+ * runs it (UDP). Written here instead of Powertools' Tracer because that loads aws-xray-sdk-core
+ * (with semver and cls-hooked: ~120 KB of every bundle and ~25 ms of every cold start) for
+ * these two things; the segment documents are the ones the daemon documents (X-Ray segment
+ * document schema), and the trace header on SDK requests is the one AWS services continue.
+ *
+ * It traces only in a Lambda's main thread with active tracing, on a sampled trace, and
+ * POWERTOOLS_TRACE_ENABLED=false turns it off there too; elsewhere (the local runtime, tests, the
+ * PDF check's worker) each hook returns at its first line. One invocation at a time per process,
+ * as Lambda runs Node: the current handler subsegment is process state.
  */
-export const tracer = /* @__PURE__ */ new Tracer({ serviceName: SERVICE_NAME });
+
+interface TraceHeader {
+  root: string;
+  /** The Lambda facade segment's id: the handler subsegment's parent. */
+  parent: string;
+}
+
+interface Subsegment {
+  type: 'subsegment';
+  id: string;
+  trace_id: string;
+  parent_id: string;
+  name: string;
+  start_time: number;
+  end_time?: number;
+  namespace?: 'aws';
+  annotations?: Record<string, string | number | boolean>;
+  aws?: Record<string, string | number>;
+  http?: { response: { status: number } };
+  error?: boolean;
+  throttle?: boolean;
+  fault?: boolean;
+  cause?: { exceptions: { id: string; type: string; message: string }[] };
+}
+
+const HEADER = '{"format":"json","version":1}\n';
+/** Error names AWS services throttle with (the SDK retries them as throttling). */
+const THROTTLED = /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|TooManyRequests|SlowDown/;
+const env = process.env;
+
+let current: { trace: TraceHeader; segment: Subsegment } | undefined;
+let coldStart = true;
+let socket: Socket | undefined;
+
+/** The invocation's trace, if it is to be recorded; read per call as Lambda sets it per invocation. */
+function sampledTrace(): TraceHeader | undefined {
+  if (!isMainThread || !env.AWS_EXECUTION_ENV || env.AWS_SAM_LOCAL || env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() === 'false') return undefined;
+  const fields = new Map((env._X_AMZN_TRACE_ID ?? '').split(';').map((part) => part.split('=') as [string, string]));
+  const root = fields.get('Root');
+  const parent = fields.get('Parent');
+  return root && parent && fields.get('Sampled') === '1' ? { root, parent } : undefined;
+}
+
+const newId = () => randomBytes(8).toString('hex');
+const now = () => Date.now() / 1000;
+
+/** `AWS_XRAY_DAEMON_ADDRESS`: `host:port`, or `udp:host:port tcp:host:port` as Lambda may set it. */
+function daemonAddress(): { host: string; port: number } {
+  const value = env.AWS_XRAY_DAEMON_ADDRESS ?? '127.0.0.1:2000';
+  const udp = value.split(/\s+/).find((part) => part.startsWith('udp:'))?.slice(4) ?? value;
+  const colon = udp.lastIndexOf(':');
+  return { host: udp.slice(0, colon), port: Number(udp.slice(colon + 1)) };
+}
+
+/** Fire and forget, as the X-Ray SDK does: a lost datagram costs a span, never the request. */
+function send(segment: Subsegment): void {
+  const { host, port } = daemonAddress();
+  if (!socket) {
+    socket = createSocket('udp4');
+    socket.unref();
+    socket.on('error', () => undefined);
+  }
+  socket.send(HEADER + JSON.stringify(segment), port, host);
+}
+
+function causeOf(error: unknown): Subsegment['cause'] {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { exceptions: [{ id: newId(), type: e.name, message: e.message }] };
+}
+
+/** A failed SDK call: refused (4xx: error, throttled or not) or failed in the service (fault). */
+function markCallFailed(segment: Subsegment, error: unknown, status: number | undefined): void {
+  const name = error instanceof Error ? error.name : '';
+  if (status === 429 || THROTTLED.test(name)) segment.throttle = true;
+  if ((error as { $fault?: string }).$fault === 'client' || (status !== undefined && status >= 400 && status < 500)) segment.error = true;
+  else segment.fault = true;
+  segment.cause = causeOf(error);
+}
 
 /**
- * An AWS SDK v3 client whose every call is a subsegment of the invocation's trace (DynamoDB,
- * S3, Step Functions, KMS, Secrets Manager); the same client, unchanged, when not tracing.
+ * The middy middleware: the invocation's `## <handler>` subsegment. Neither the event nor the
+ * response goes into it: replies carry private keys and certificates, events bearer and task
+ * tokens.
  */
-export function traced<T>(client: T): T {
-  return tracer.captureAWSv3Client(client);
+export function traceInvocation(): MiddlewareObj {
+  const finish = (error?: unknown) => {
+    const open = current;
+    current = undefined;
+    if (!open) return;
+    open.segment.end_time = now();
+    // An invocation that throws failed in the function, whatever it threw.
+    if (error !== undefined) Object.assign(open.segment, { fault: true, cause: causeOf(error) });
+    send(open.segment);
+  };
+  return {
+    before: () => {
+      const cold = coldStart;
+      coldStart = false;
+      const trace = sampledTrace();
+      if (!trace) return;
+      current = {
+        trace,
+        segment: {
+          type: 'subsegment',
+          id: newId(),
+          trace_id: trace.root,
+          parent_id: trace.parent,
+          name: `## ${env._HANDLER ?? 'handler'}`,
+          start_time: now(),
+          annotations: { ColdStart: cold, Service: SERVICE_NAME },
+        },
+      };
+    },
+    after: () => finish(),
+    onError: (request) => finish(request.error),
+  };
+}
+
+type SdkMiddleware = (next: (args: SdkArgs) => Promise<SdkOutput>, context: SdkContext) => (args: SdkArgs) => Promise<SdkOutput>;
+/** The part of an SDK client's middleware stack used here (the SDK types `add` with an overload per step). */
+interface SdkMiddlewareStack {
+  add(middleware: SdkMiddleware, options: { step: 'initialize' | 'build'; name: string }): void;
+}
+interface SdkArgs {
+  input: { TableName?: unknown };
+  request?: { headers?: Record<string, string> };
+}
+interface SdkOutput {
+  output?: { $metadata?: SdkMetadata };
+}
+interface SdkMetadata {
+  httpStatusCode?: number;
+  requestId?: string;
+  attempts?: number;
+}
+interface SdkContext {
+  clientName?: string;
+  commandName?: string;
+  [CALL]?: { trace: TraceHeader; segment: Subsegment };
+}
+const CALL = Symbol('xray call');
+
+/**
+ * An AWS SDK v3 client whose every call is a subsegment of the invocation (DynamoDB, S3, Step
+ * Functions, KMS, Secrets Manager), retries included, with the trace header on each request so
+ * the service's own segment joins the trace. The same client, unchanged, when not tracing.
+ */
+export function traced<C extends { middlewareStack: object }>(client: C): C {
+  const stack = client.middlewareStack as SdkMiddlewareStack;
+  stack.add(
+    (next, context) => async (args) => {
+      const parent = current;
+      if (!parent) return next(args);
+      const segment: Subsegment = {
+        type: 'subsegment',
+        id: newId(),
+        trace_id: parent.trace.root,
+        parent_id: parent.segment.id,
+        name: (context.clientName ?? 'AWS').replace(/Client$/, ''),
+        namespace: 'aws',
+        start_time: now(),
+        aws: { operation: (context.commandName ?? '').replace(/Command$/, '') },
+      };
+      if (typeof args.input.TableName === 'string') segment.aws!.table_name = args.input.TableName;
+      context[CALL] = { trace: parent.trace, segment };
+      const record = (metadata: SdkMetadata | undefined) => {
+        if (metadata?.requestId) segment.aws!.request_id = metadata.requestId;
+        if (metadata?.attempts) segment.aws!.retries = metadata.attempts - 1;
+        if (metadata?.httpStatusCode) segment.http = { response: { status: metadata.httpStatusCode } };
+      };
+      try {
+        const result = await next(args);
+        record(result.output?.$metadata);
+        return result;
+      } catch (error) {
+        const metadata = (error as { $metadata?: SdkMetadata }).$metadata;
+        record(metadata);
+        markCallFailed(segment, error, metadata?.httpStatusCode);
+        throw error;
+      } finally {
+        segment.end_time = now();
+        send(segment);
+      }
+    },
+    { step: 'initialize', name: 'xrayCallSubsegment' },
+  );
+  stack.add(
+    (next, context) => (args) => {
+      const call = context[CALL];
+      if (call && args.request?.headers) args.request.headers['X-Amzn-Trace-Id'] = `Root=${call.trace.root};Parent=${call.segment.id};Sampled=1`;
+      return next(args);
+    },
+    { step: 'build', name: 'xrayTraceHeader' },
+  );
+  return client;
 }

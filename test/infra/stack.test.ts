@@ -688,13 +688,12 @@ describe('the functions', () => {
     expect(props.Environment.Variables).not.toHaveProperty('AWS_NODEJS_CONNECTION_REUSE_ENABLED');
   });
 
-  it.each(FUNCTIONS)('%s holds Powertools to INFO logs, no logged event and no traced response, in the service\'s name and metric namespace', (handler) => {
+  it.each(FUNCTIONS)('%s holds Powertools to INFO logs and no logged event, in the service\'s name and metric namespace', (handler) => {
     expect(functionProps(handler).Environment.Variables).toMatchObject({
       POWERTOOLS_SERVICE_NAME: 'certrevoke',
       POWERTOOLS_METRICS_NAMESPACE: 'Certrevoke',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_LOGGER_LOG_EVENT: 'false',
-      POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
     });
   });
 

@@ -6,8 +6,8 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
- * Every Lambda entry in functions/ is wired to Powertools' logger, tracer and metrics
- * (lib/http/observability.ts). Each handler is imported fresh, as in a new Lambda execution
+ * Every Lambda entry in functions/ is wired to Powertools' logger and metrics and to our X-Ray
+ * tracer (lib/http/observability.ts). Each handler is imported fresh, as in a new Lambda execution
  * environment with active tracing, and invoked once with an event it cannot use: the X-Ray
  * segment it sends arrives at a real UDP socket standing in for the X-Ray daemon, and its
  * ColdStart metric comes out on stdout as an Embedded Metric Format line. No AWS client is
@@ -29,7 +29,7 @@ afterAll(() => {
   vi.unstubAllEnvs();
 });
 
-/** What the X-Ray SDK sent, as segment documents (each datagram is a header line, then the JSON). */
+/** What the tracer sent, as segment documents (each datagram is a header line, then the JSON). */
 function segmentsOf(traceId: string): { name: string; trace_id: string; annotations?: Record<string, unknown>; metadata?: unknown }[] {
   return received
     .map((datagram) => JSON.parse(datagram.slice(datagram.indexOf('\n') + 1)) as { name: string; trace_id: string })
