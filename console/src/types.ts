@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { CertificateView, EventSchema, ReissueView, ReviewView, RevocationView, UploadSlotReply } from '../../lib/app/schemas.js';
 
 /** The API's shapes, from the same zod schemas the handlers answer with (types only: no zod in the bundle). */

@@ -1,6 +1,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { DomainError, type FieldProblem } from '../app/errors.js';
 import { callerFromClaims, requireRole, type Caller } from './auth.js';
 import type { RouteSpec } from './contract.js';
@@ -14,7 +14,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const MAX_PROBLEM_MESSAGE = 200;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+type Out<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
 
 /** What a handler receives: validated input and, on protected routes, the verified caller. */
 export interface ApiRequest<R extends RouteSpec> {
@@ -141,7 +141,7 @@ function readJsonBody(event: ApiEvent, bytes: Buffer): unknown {
   }
 }
 
-function validate(schema: z.ZodType, value: unknown, where: 'path' | 'query' | 'body', problems: FieldProblem[]): unknown {
+function validate(schema: z.ZodMiniType, value: unknown, where: 'path' | 'query' | 'body', problems: FieldProblem[]): unknown {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) problems.push({ path: [where, ...issue.path.map(String)].join('.'), message: clip(issue.message) });

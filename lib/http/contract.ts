@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Role } from './auth.js';
 import {
   CertificatePage,
@@ -28,10 +28,10 @@ export interface RouteSpec {
   /** The Lambda entry under functions/ that serves the route. */
   handler: string;
   summary: string;
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  success: { status: number; json?: z.ZodType; contentType?: string };
+  params?: z.ZodMiniType;
+  query?: z.ZodMiniType;
+  body?: z.ZodMiniType;
+  success: { status: number; json?: z.ZodMiniType; contentType?: string };
   /** Problem codes beyond the ones every route of its kind can answer. */
   errors?: number[];
 }
