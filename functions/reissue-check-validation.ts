@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { checkReissueValidation } from '../lib/app/reissues.js';
 import { reissueStepDeps } from '../lib/root.js';
 import { taskHandler } from '../lib/task-handler.js';

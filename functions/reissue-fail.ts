@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { failReissue } from '../lib/app/reissues.js';
 import { reissueStepDeps } from '../lib/root.js';
 import { taskHandler } from '../lib/task-handler.js';
@@ -9,6 +9,6 @@ const FAILURE_CODES: Record<string, string> = {
   'States.Timeout': 'REQUEST_EXPIRED',
 };
 
-export const handler = taskHandler('reissue-fail', z.object({ reissueId: z.string(), error: z.string().optional() }), async (input) => {
+export const handler = taskHandler('reissue-fail', z.object({ reissueId: z.string(), error: z.optional(z.string()) }), async (input) => {
   await failReissue(reissueStepDeps(), input.reissueId, FAILURE_CODES[input.error ?? ''] ?? 'INTERNAL_ERROR');
 });

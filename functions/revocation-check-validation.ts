@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { checkValidation } from '../lib/app/revocation-steps.js';
 import { stepDeps } from '../lib/root.js';
 import { taskHandler } from '../lib/task-handler.js';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { failRevocation } from '../lib/app/revocation-steps.js';
 import { stepDeps } from '../lib/root.js';
 import { taskHandler } from '../lib/task-handler.js';
@@ -10,6 +10,6 @@ const FAILURE_CODES: Record<string, string> = {
   'States.Timeout': 'REQUEST_EXPIRED',
 };
 
-export const handler = taskHandler('revocation-fail', z.object({ revocationId: z.string(), error: z.string().optional() }), (input) =>
+export const handler = taskHandler('revocation-fail', z.object({ revocationId: z.string(), error: z.optional(z.string()) }), (input) =>
   failRevocation(stepDeps(), input.revocationId, FAILURE_CODES[input.error ?? ''] ?? 'INTERNAL_ERROR'),
 );

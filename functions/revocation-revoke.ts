@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { completeRevocation } from '../lib/app/revocation-steps.js';
 import { revokeStepDeps } from '../lib/root.js';
 import { taskHandler } from '../lib/task-handler.js';
