@@ -1,9 +1,13 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { logger } from '../lib/http/logger.js';
 import { observability } from '../lib/http/observability.js';
 import { accessTokenClaims, ACCOUNT_ATTRIBUTE } from '../lib/http/token-claims.js';
+
+// The English messages of classic zod, which a refused event's error carries (see lib/app/schemas.ts).
+z.config(en());
 
 /**
  * The part of Cognito's Pre Token Generation event (V2_0) this trigger reads; everything else is
@@ -15,7 +19,7 @@ const PreTokenGenerationEvent = z.looseObject({
   request: z.looseObject({
     userAttributes: z.record(z.string(), z.string()),
     // A user in no group may come as an empty list or as null: either is no role.
-    groupConfiguration: z.looseObject({ groupsToOverride: z.array(z.string()).nullish() }).nullish(),
+    groupConfiguration: z.nullish(z.looseObject({ groupsToOverride: z.nullish(z.array(z.string())) })),
   }),
 });
 type PreTokenGenerationEvent = z.output<typeof PreTokenGenerationEvent>;
@@ -26,7 +30,10 @@ type PreTokenGenerationEvent = z.output<typeof PreTokenGenerationEvent>;
  * without an account still signs in, but the API answers 401 to their token.
  */
 export function preTokenGeneration(raw: unknown) {
-  const event: PreTokenGenerationEvent = PreTokenGenerationEvent.parse(raw);
+  const parsed = PreTokenGenerationEvent.safeParse(raw);
+  // Named as classic zod named it ("$ZodError" in zod/mini), the error type Lambda reports.
+  if (!parsed.success) throw Object.assign(parsed.error, { name: 'ZodError' });
+  const event: PreTokenGenerationEvent = parsed.data;
   const claimsAndScopeOverrideDetails = accessTokenClaims({
     userAttributes: event.request.userAttributes,
     groups: event.request.groupConfiguration?.groupsToOverride ?? undefined,
