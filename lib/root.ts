@@ -159,7 +159,7 @@ export const letterDeps = /* @__PURE__ */ once(
   }),
 );
 
-// Each letter function gets only its own extra collaborator: the template (pdf-lib and its fonts),
+// Each letter function gets only its own extra collaborator: the template (PDF writer, font metrics),
 // the upload signer (the presigned-POST client) or the inspector (sharp, pdf-lib in a worker).
 export const letterProcessingDeps = /* @__PURE__ */ once((): ProcessingDeps => withLazy(letterDeps(), { inspector: letterInspector }));
 export const letterTemplateDeps = /* @__PURE__ */ once(() => withLazy(letterDeps(), { template: letterTemplateRenderer }));
@@ -207,7 +207,7 @@ export const reissueKeyDeps = /* @__PURE__ */ once(() => withLazy(reissueStepDep
 
 /**
  * Reviews span revocations (with links to their letters) and reissues. Its own getters, not
- * letterDeps': a reviewer's function has no use for the letter template (pdf-lib and its fonts).
+ * letterDeps': a reviewer's function has no use for the letter template (PDF writer, font metrics).
  */
 export const reviewDeps = /* @__PURE__ */ once(
   (): ReviewDeps & Pick<LetterDeps, 'letters'> => ({

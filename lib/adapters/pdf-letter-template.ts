@@ -1,8 +1,8 @@
 import { domainToASCII } from 'node:url';
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage, type RGB } from 'pdf-lib';
 import type { LetterTemplateData, LetterTemplateRenderer } from '../app/ports.js';
 import { LETTER_MAX_BYTES, LETTER_MIN_BYTES } from '../domain/letter.js';
 import { LETTER_TYPES, type LetterKind } from '../domain/revocation.js';
+import { HELVETICA, HELVETICA_BOLD, PdfWriter, WIN_ANSI_CODE_POINTS, type Grey, type PdfWriterPage, type StandardFont } from './pdf-writer.js';
 
 /** A4 in PDF points. */
 export const A4: readonly [number, number] = [595.28, 841.89];
@@ -34,11 +34,11 @@ const OPENINGS: Record<LetterKind, string> = {
     'certificate cannot be restored or used again.',
 };
 
-const BLACK = rgb(0, 0, 0);
-const GREY = rgb(0.35, 0.35, 0.35);
-const LIGHT = rgb(0.7, 0.7, 0.7);
-const RULE = rgb(0.55, 0.55, 0.55);
-const LABEL_FILL = rgb(0.93, 0.93, 0.93);
+const BLACK: Grey = 0;
+const GREY: Grey = 0.35;
+const LIGHT: Grey = 0.7;
+const RULE: Grey = 0.55;
+const LABEL_FILL: Grey = 0.93;
 
 const TITLE_SIZE = 17;
 const BODY_SIZE = 10.5;
@@ -106,7 +106,7 @@ export function toWinAnsi(text: string, encodable: ReadonlySet<number>): WinAnsi
  * Greedy word wrap within `maxWidth`; a word wider than a whole line (a long domain, a reason
  * without spaces) is broken between characters.
  */
-export function wrapText(text: string, font: PDFFont, size: number, maxWidth: number): string[] {
+export function wrapText(text: string, font: StandardFont, size: number, maxWidth: number): string[] {
   const width = (s: string): number => font.widthOfTextAtSize(s, size);
   const lines: string[] = [];
   let line = '';
@@ -155,35 +155,18 @@ function footerTop(lines: number): number {
   return LETTER_MARGIN + 6 + (lines + 1) * FOOTER_LEADING + 2 + FOOTER_SIZE + 6;
 }
 
-/**
- * The font each page currently shows text in. pdf-lib adds a font resource (a new, seeded
- * "random" name) each time a page's font is set, and `drawText({ font })` sets it on every call;
- * switching only when the font changes keeps the resource dictionary small.
- */
-const pageFonts = new WeakMap<PDFPage, PDFFont>();
-
-function drawText(page: PDFPage, text: string, x: number, y: number, font: PDFFont, size: number, color: RGB = BLACK): void {
-  if (text === '') return;
-  if (pageFonts.get(page) !== font) {
-    page.setFont(font);
-    pageFonts.set(page, font);
-  }
-  page.drawText(text, { x, y, size, color });
-}
-
-interface Fonts {
-  regular: PDFFont;
-  bold: PDFFont;
+function drawText(page: PdfWriterPage, text: string, x: number, y: number, font: StandardFont, size: number, color: Grey = BLACK): void {
+  if (text !== '') page.text(text, x, y, font, size, color);
 }
 
 /** Top-to-bottom flow over as many pages as the content needs, above a reserved footer. */
 class Flow {
-  readonly pages: PDFPage[] = [];
-  page!: PDFPage;
+  readonly pages: PdfWriterPage[] = [];
+  page!: PdfWriterPage;
   y = 0;
 
   constructor(
-    private readonly doc: PDFDocument,
+    private readonly doc: PdfWriter,
     /** Lowest y the body may reach (the footer sits below). */
     readonly bottom: number,
   ) {
@@ -195,7 +178,7 @@ class Flow {
   }
 
   newPage(): void {
-    this.page = this.doc.addPage([PAGE_WIDTH, PAGE_HEIGHT]);
+    this.page = this.doc.addPage(PAGE_WIDTH, PAGE_HEIGHT);
     this.pages.push(this.page);
     this.y = this.top;
   }
@@ -205,12 +188,12 @@ class Flow {
     if (this.y - height < this.bottom && this.y < this.top) this.newPage();
   }
 
-  text(s: string, x: number, y: number, font: PDFFont, size: number, color: RGB = BLACK): void {
+  text(s: string, x: number, y: number, font: StandardFont, size: number, color: Grey = BLACK): void {
     drawText(this.page, s, x, y, font, size, color);
   }
 
   /** Wrapped lines from the current position, breaking pages between lines. */
-  paragraph(lines: readonly string[], x: number, font: PDFFont, size: number, leading: number, color: RGB = BLACK): void {
+  paragraph(lines: readonly string[], x: number, font: StandardFont, size: number, leading: number, color: Grey = BLACK): void {
     for (const line of lines) {
       this.ensure(leading);
       this.text(line, x, this.y - size, font, size, color);
@@ -224,38 +207,34 @@ class Flow {
  * request's details, with boxes for signature and official seal, for the customer to print,
  * sign, stamp, scan and upload. Only the standard Helvetica fonts (no font files): text is
  * reduced to WinAnsi by `toWinAnsi`. Deterministic: dates come from `data.date`, producer and
- * creator are fixed, and pdf-lib writes no random file identifier.
+ * creator are fixed, and the writer adds no file identifier.
  */
 export class PdfLetterTemplate implements LetterTemplateRenderer {
   async render(data: LetterTemplateData): Promise<Uint8Array> {
     const instant = submissionInstant(data.date);
-    const doc = await PDFDocument.create({ updateMetadata: false });
-    const fonts: Fonts = {
-      regular: await doc.embedFont(StandardFonts.Helvetica),
-      bold: await doc.embedFont(StandardFonts.HelveticaBold),
-    };
-    const encodable = new Set(fonts.regular.getCharacterSet());
-    const clean = (s: string): string => toWinAnsi(s, encodable).text;
+    const clean = (s: string): string => toWinAnsi(s, WIN_ANSI_CODE_POINTS).text;
     // An internationalised domain is shown as its A-label: exact, and printable in WinAnsi.
     const domain = (d: string): string => clean(/[^\x20-\x7e]/.test(d) ? domainToASCII(d.trim()) || d : d);
 
     const requestId = clean(data.revocationId);
     const title = TITLES[data.kind];
-    doc.setTitle(`${title} - ${requestId}`);
-    doc.setSubject(`Revocation request ${requestId}`);
-    doc.setLanguage('en');
-    doc.setProducer(LETTER_PRODUCER);
-    doc.setCreator(LETTER_PRODUCER);
-    doc.setCreationDate(instant);
-    doc.setModificationDate(instant);
+    const doc = new PdfWriter({
+      title: `${title} - ${requestId}`,
+      subject: `Revocation request ${requestId}`,
+      language: 'en',
+      producer: LETTER_PRODUCER,
+      creator: LETTER_PRODUCER,
+      creationDate: instant,
+      modificationDate: instant,
+    });
 
-    const footer = this.footerLines(data.kind, requestId, fonts);
+    const footer = this.footerLines(data.kind, requestId);
     const flow = new Flow(doc, footerTop(footer.length) + 14);
 
     // Title and opening.
-    flow.text(title, LETTER_MARGIN, flow.y - TITLE_SIZE, fonts.bold, TITLE_SIZE);
+    flow.text(title, LETTER_MARGIN, flow.y - TITLE_SIZE, HELVETICA_BOLD, TITLE_SIZE);
     flow.y -= TITLE_SIZE + 18;
-    flow.paragraph(wrapText(OPENINGS[data.kind], fonts.regular, BODY_SIZE, CONTENT_WIDTH), LETTER_MARGIN, fonts.regular, BODY_SIZE, BODY_LEADING);
+    flow.paragraph(wrapText(OPENINGS[data.kind], HELVETICA, BODY_SIZE, CONTENT_WIDTH), LETTER_MARGIN, HELVETICA, BODY_SIZE, BODY_LEADING);
     flow.y -= 10;
 
     // The certificate and the request.
@@ -272,42 +251,42 @@ export class PdfLetterTemplate implements LetterTemplateRenderer {
       ['Date of request', data.date],
     ];
     // An unknown value (e.g. a certificate no longer on record) shows as '-', not as an empty cell.
-    for (const [label, value] of rows) this.row(flow, fonts, label, value === '' ? '-' : value);
+    for (const [label, value] of rows) this.row(flow, label, value === '' ? '-' : value);
     flow.y -= 18;
 
     // Who signs: the name on record, or a line to write it by hand when there is none or the
     // standard fonts cannot print it (a Chinese name would come out as "????").
-    const name = data.enterpriseName === undefined ? undefined : toWinAnsi(data.enterpriseName, encodable);
+    const name = data.enterpriseName === undefined ? undefined : toWinAnsi(data.enterpriseName, WIN_ANSI_CODE_POINTS);
     const organisation = name === undefined || name.lossy ? '' : name.text;
     const orgLabel = 'Organisation: ';
-    const orgX = LETTER_MARGIN + fonts.bold.widthOfTextAtSize(orgLabel, BODY_SIZE);
-    const orgLines = organisation === '' ? [''] : wrapText(organisation, fonts.regular, BODY_SIZE, RIGHT_EDGE - orgX);
+    const orgX = LETTER_MARGIN + HELVETICA_BOLD.widthOfTextAtSize(orgLabel, BODY_SIZE);
+    const orgLines = organisation === '' ? [''] : wrapText(organisation, HELVETICA, BODY_SIZE, RIGHT_EDGE - orgX);
     const hint = organisation === '' ? 'Full registered name of the organisation, as on its official seal' : '';
     // Keep the name with the signature boxes below it.
     flow.ensure(orgLines.length * BODY_LEADING + (hint === '' ? 0 : BOX_LABEL_SIZE + 4) + 10 + SEAL_SIZE);
-    flow.text(orgLabel.trim(), LETTER_MARGIN, flow.y - BODY_SIZE, fonts.bold, BODY_SIZE);
+    flow.text(orgLabel.trim(), LETTER_MARGIN, flow.y - BODY_SIZE, HELVETICA_BOLD, BODY_SIZE);
     if (organisation === '') {
       const lineY = flow.y - BODY_SIZE - 2;
-      flow.page.drawLine({ start: { x: orgX, y: lineY }, end: { x: RIGHT_EDGE, y: lineY }, thickness: 0.5, color: RULE });
-      flow.text(hint, orgX, lineY - BOX_LABEL_SIZE - 1, fonts.regular, BOX_LABEL_SIZE, GREY);
+      flow.page.line(orgX, lineY, RIGHT_EDGE, lineY, { stroke: RULE, lineWidth: 0.5 });
+      flow.text(hint, orgX, lineY - BOX_LABEL_SIZE - 1, HELVETICA, BOX_LABEL_SIZE, GREY);
       flow.y -= BODY_LEADING + BOX_LABEL_SIZE + 4;
     } else {
-      flow.paragraph(orgLines, orgX, fonts.regular, BODY_SIZE, BODY_LEADING);
+      flow.paragraph(orgLines, orgX, HELVETICA, BODY_SIZE, BODY_LEADING);
     }
     flow.y -= 10;
 
-    this.signatureBoxes(flow, fonts);
+    this.signatureBoxes(flow);
 
     const total = flow.pages.length;
-    flow.pages.forEach((page, index) => this.drawFooter(page, fonts, footer, requestId, index + 1, total));
+    flow.pages.forEach((page, index) => this.drawFooter(page, footer, requestId, index + 1, total));
 
-    return doc.save({ useObjectStreams: false });
+    return doc.save();
   }
 
   /** A label cell and a wrapped value cell; a value too long for the rest of the page continues on the next. */
-  private row(flow: Flow, fonts: Fonts, label: string, value: string): void {
+  private row(flow: Flow, label: string, value: string): void {
     const valueX = LETTER_MARGIN + TABLE_LABEL_WIDTH + CELL_PAD;
-    let rest = wrapText(value, fonts.regular, TABLE_SIZE, RIGHT_EDGE - CELL_PAD - valueX);
+    let rest = wrapText(value, HELVETICA, TABLE_SIZE, RIGHT_EDGE - CELL_PAD - valueX);
     let cellLabel = label;
     const height = (lines: number): number => 2 * CELL_PAD + TABLE_SIZE + (lines - 1) * TABLE_LEADING;
     const capacity = (space: number): number => Math.max(0, Math.floor((space - 2 * CELL_PAD - TABLE_SIZE) / TABLE_LEADING) + 1);
@@ -320,11 +299,11 @@ export class PdfLetterTemplate implements LetterTemplateRenderer {
       }
       const h = height(lines.length);
       const top = flow.y;
-      flow.page.drawRectangle({ x: LETTER_MARGIN, y: top - h, width: TABLE_LABEL_WIDTH, height: h, color: LABEL_FILL, borderColor: RULE, borderWidth: 0.5 });
-      flow.page.drawRectangle({ x: LETTER_MARGIN + TABLE_LABEL_WIDTH, y: top - h, width: CONTENT_WIDTH - TABLE_LABEL_WIDTH, height: h, borderColor: RULE, borderWidth: 0.5 });
+      flow.page.rectangle(LETTER_MARGIN, top - h, TABLE_LABEL_WIDTH, h, { fill: LABEL_FILL, stroke: RULE, lineWidth: 0.5 });
+      flow.page.rectangle(LETTER_MARGIN + TABLE_LABEL_WIDTH, top - h, CONTENT_WIDTH - TABLE_LABEL_WIDTH, h, { stroke: RULE, lineWidth: 0.5 });
       const baseline = top - CELL_PAD - TABLE_SIZE * 0.8;
-      flow.text(cellLabel, LETTER_MARGIN + CELL_PAD, baseline, fonts.bold, TABLE_SIZE);
-      lines.forEach((line, i) => flow.text(line, valueX, baseline - i * TABLE_LEADING, fonts.regular, TABLE_SIZE));
+      flow.text(cellLabel, LETTER_MARGIN + CELL_PAD, baseline, HELVETICA_BOLD, TABLE_SIZE);
+      lines.forEach((line, i) => flow.text(line, valueX, baseline - i * TABLE_LEADING, HELVETICA, TABLE_SIZE));
       flow.y = top - h;
       rest = rest.slice(lines.length);
       if (rest.length === 0) return;
@@ -334,31 +313,31 @@ export class PdfLetterTemplate implements LetterTemplateRenderer {
   }
 
   /** Signature, name and title, date on the left; the larger official-seal box on the right. */
-  private signatureBoxes(flow: Flow, fonts: Fonts): void {
+  private signatureBoxes(flow: Flow): void {
     flow.ensure(SEAL_SIZE);
     const top = flow.y;
     const boxWidth = CONTENT_WIDTH - SEAL_SIZE - 2 * BOX_GAP;
     let y = top;
     for (const [label, height] of SIGNATURE_BOXES) {
-      this.box(flow, fonts, label, LETTER_MARGIN, y - height, boxWidth, height);
+      this.box(flow, label, LETTER_MARGIN, y - height, boxWidth, height);
       y -= height + BOX_GAP;
     }
     const sealX = RIGHT_EDGE - SEAL_SIZE;
-    this.box(flow, fonts, 'Official seal', sealX, top - SEAL_SIZE, SEAL_SIZE, SEAL_SIZE);
+    this.box(flow, 'Official seal', sealX, top - SEAL_SIZE, SEAL_SIZE, SEAL_SIZE);
     const centre = { x: sealX + SEAL_SIZE / 2, y: top - SEAL_SIZE / 2 - 4 };
-    flow.page.drawEllipse({ x: centre.x, y: centre.y, xScale: 58, yScale: 58, borderColor: LIGHT, borderWidth: 0.75, borderDashArray: [3, 3] });
+    flow.page.ellipse(centre.x, centre.y, 58, 58, { stroke: LIGHT, lineWidth: 0.75, dash: [3, 3] });
     const hint = 'Place the seal here';
-    flow.text(hint, centre.x - fonts.regular.widthOfTextAtSize(hint, BOX_LABEL_SIZE) / 2, centre.y - BOX_LABEL_SIZE / 3, fonts.regular, BOX_LABEL_SIZE, LIGHT);
+    flow.text(hint, centre.x - HELVETICA.widthOfTextAtSize(hint, BOX_LABEL_SIZE) / 2, centre.y - BOX_LABEL_SIZE / 3, HELVETICA, BOX_LABEL_SIZE, LIGHT);
     flow.y = top - SEAL_SIZE;
   }
 
-  private box(flow: Flow, fonts: Fonts, label: string, x: number, y: number, width: number, height: number): void {
-    flow.page.drawRectangle({ x, y, width, height, borderColor: BLACK, borderWidth: 0.75 });
-    flow.text(label, x + 5, y + height - 5 - BOX_LABEL_SIZE * 0.8, fonts.regular, BOX_LABEL_SIZE, GREY);
+  private box(flow: Flow, label: string, x: number, y: number, width: number, height: number): void {
+    flow.page.rectangle(x, y, width, height, { stroke: BLACK, lineWidth: 0.75 });
+    flow.text(label, x + 5, y + height - 5 - BOX_LABEL_SIZE * 0.8, HELVETICA, BOX_LABEL_SIZE, GREY);
   }
 
   /** The numbered instructions, each wrapped with a hanging indent: [number, lines]. */
-  private footerLines(kind: LetterKind, requestId: string, fonts: Fonts): [string, string][] {
+  private footerLines(kind: LetterKind, requestId: string): [string, string][] {
     const formats = formatList(LETTER_TYPES[kind].map((t) => t.toUpperCase()));
     const steps = [
       'Print this letter on A4 paper at 100% scale.',
@@ -369,22 +348,22 @@ export class PdfLetterTemplate implements LetterTemplateRenderer {
         `(${formatBytes(LETTER_MIN_BYTES)} to ${formatBytes(LETTER_MAX_BYTES)} bytes).`,
     ];
     return steps.flatMap((step, i) =>
-      wrapText(step, fonts.regular, FOOTER_SIZE, CONTENT_WIDTH - 14).map((line, j): [string, string] => [j === 0 ? `${i + 1}.` : '', line]),
+      wrapText(step, HELVETICA, FOOTER_SIZE, CONTENT_WIDTH - 14).map((line, j): [string, string] => [j === 0 ? `${i + 1}.` : '', line]),
     );
   }
 
-  private drawFooter(page: PDFPage, fonts: Fonts, lines: readonly [string, string][], requestId: string, number: number, total: number): void {
+  private drawFooter(page: PdfWriterPage, lines: readonly [string, string][], requestId: string, number: number, total: number): void {
     const baseline = (i: number): number => LETTER_MARGIN + 6 + (lines.length - i) * FOOTER_LEADING;
     const heading = baseline(-1) + 2;
-    page.drawLine({ start: { x: LETTER_MARGIN, y: footerTop(lines.length) }, end: { x: RIGHT_EDGE, y: footerTop(lines.length) }, thickness: 0.5, color: RULE });
-    drawText(page, 'Instructions', LETTER_MARGIN, heading, fonts.bold, FOOTER_SIZE);
+    page.line(LETTER_MARGIN, footerTop(lines.length), RIGHT_EDGE, footerTop(lines.length), { stroke: RULE, lineWidth: 0.5 });
+    drawText(page, 'Instructions', LETTER_MARGIN, heading, HELVETICA_BOLD, FOOTER_SIZE);
     lines.forEach(([num, line], i) => {
-      if (num !== '') drawText(page, num, LETTER_MARGIN, baseline(i), fonts.regular, FOOTER_SIZE);
-      drawText(page, line, LETTER_MARGIN + 14, baseline(i), fonts.regular, FOOTER_SIZE);
+      if (num !== '') drawText(page, num, LETTER_MARGIN, baseline(i), HELVETICA, FOOTER_SIZE);
+      drawText(page, line, LETTER_MARGIN + 14, baseline(i), HELVETICA, FOOTER_SIZE);
     });
     const pageLabel = `Page ${number} of ${total}`;
-    drawText(page, `Revocation request ${requestId}`, LETTER_MARGIN, LETTER_MARGIN, fonts.regular, 8, GREY);
-    drawText(page, pageLabel, RIGHT_EDGE - fonts.regular.widthOfTextAtSize(pageLabel, 8), LETTER_MARGIN, fonts.regular, 8, GREY);
+    drawText(page, `Revocation request ${requestId}`, LETTER_MARGIN, LETTER_MARGIN, HELVETICA, 8, GREY);
+    drawText(page, pageLabel, RIGHT_EDGE - HELVETICA.widthOfTextAtSize(pageLabel, 8), LETTER_MARGIN, HELVETICA, 8, GREY);
   }
 
 }

@@ -3,7 +3,8 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContentLetterInspector } from '../../lib/adapters/content-letter-inspector.js';
 import { pdfWorkersAlive } from '../../lib/adapters/pdf-check.worker.js';
-import type { LetterVerdict } from '../../lib/app/ports.js';
+import { PdfLetterTemplate } from '../../lib/adapters/pdf-letter-template.js';
+import type { LetterTemplateData, LetterVerdict } from '../../lib/app/ports.js';
 import { LETTER_MAX_BYTES } from '../../lib/domain/letter.js';
 import { LETTER_TYPES, type LetterType } from '../../lib/domain/revocation.js';
 import * as letters from '../fixtures/letters.js';
@@ -96,6 +97,29 @@ describe('ContentLetterInspector accepts', () => {
   it('accepts a PDF (whatever the upload was named: only bytes reach the inspector)', async () => {
     const verdict = await inspector.inspect(files.pdf, CONFIRMATION);
     expect(verdict).toMatchObject({ ok: true, type: 'pdf', contentType: 'application/pdf', pages: 1, bytes: files.pdf.length });
+  });
+
+  it('accepts the letter template as rendered, of one page and of several', async () => {
+    const data: LetterTemplateData = {
+      kind: 'confirmation',
+      revocationId: 'rev_01JQ8ZC4T2W9',
+      certificateId: 'cert_01JQ8Z7M5K3B',
+      domains: ['ssl.example.com'],
+      serialNumber: '4F2A9C0E11B3D5E7F90123456789ABCDEF012345',
+      brand: 'GeoTrust',
+      productType: 'OV',
+      reason: 'Key (really) compromised \\ café € 腾讯',
+      reasonCode: 'keyCompromise',
+      date: '2025-03-14',
+      enterpriseName: 'Société Générale',
+    };
+    const template = new PdfLetterTemplate();
+    const short = await template.render(data);
+    expect(await inspector.inspect(short, CONFIRMATION)).toMatchObject({ ok: true, type: 'pdf', pages: 1, bytes: short.length });
+    const long = await template.render({ ...data, domains: Array.from({ length: 150 }, (_, i) => `host-${i}.a-rather-long-subdomain-name.example.com`) });
+    const verdict = await inspector.inspect(long, CONFIRMATION);
+    expect(verdict).toMatchObject({ ok: true, type: 'pdf' });
+    expect(verdict.ok && verdict.pages).toBeGreaterThan(1);
   });
 
   it('accepts a PDF of exactly 1,468,006 bytes', async () => {

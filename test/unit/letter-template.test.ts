@@ -1,8 +1,9 @@
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, StandardFonts, decodePDFRawStream, type PDFFont } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFObjectParser, PDFRawStream, PDFString, StandardFonts, decodePDFRawStream, type PDFFont } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { A4, LETTER_MARGIN, LETTER_PRODUCER, PdfLetterTemplate, toWinAnsi } from '../../lib/adapters/pdf-letter-template.js';
 import type { LetterTemplateData } from '../../lib/app/ports.js';
-import { LETTER_MAX_BYTES } from '../../lib/domain/letter.js';
+import { LETTER_MAX_BYTES, LETTER_MIN_BYTES } from '../../lib/domain/letter.js';
+import { xrefProblems } from '../support/pdf-file.js';
 
 const renderer = new PdfLetterTemplate();
 
@@ -36,8 +37,9 @@ const winAnsi = (bytes: Buffer): string =>
   Array.from(bytes, (b) => (b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80] : String.fromCharCode(b))).join('');
 
 /**
- * The text the PDF shows, in drawing order. pdf-lib writes each line as
- * `/<font> <size> Tf … 1 0 0 1 <x> <y> Tm <hex> Tj` in Flate-compressed content streams.
+ * The text the PDF shows, in drawing order. Each line is written as
+ * `/<font> <size> Tf … 1 0 0 1 <x> <y> Tm <string> Tj` in Flate-compressed content streams; the
+ * string (literal, with its escapes, or hex) is decoded by pdf-lib's own parser.
  */
 async function textRuns(bytes: Uint8Array): Promise<TextRun[]> {
   const doc = await PDFDocument.load(bytes);
@@ -59,7 +61,8 @@ async function textRuns(bytes: Uint8Array): Promise<TextRun[]> {
     let y = 0;
     for (const stream of streams) {
       const content = Buffer.from(decodePDFRawStream(stream).decode()).toString('latin1');
-      const ops = /\/(\S+) ([\d.]+) Tf|(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) Tm|<([0-9A-Fa-f]*)> Tj/g;
+      // A literal string token ends at the first unescaped ')': the template's text has every parenthesis escaped.
+      const ops = /\/(\S+) ([\d.]+) Tf|(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) Tm|(\((?:\\[\s\S]|[^\\)])*\)|<[0-9A-Fa-f]*>) Tj/g;
       for (const m of content.matchAll(ops)) {
         if (m[1] !== undefined) {
           font = baseFont(m[1]);
@@ -68,12 +71,19 @@ async function textRuns(bytes: Uint8Array): Promise<TextRun[]> {
           x = Number(m[7]);
           y = Number(m[8]);
         } else {
-          runs.push({ page: index, font, size, x, y, text: winAnsi(Buffer.from(m[9] ?? '', 'hex')) });
+          runs.push({ page: index, font, size, x, y, text: winAnsi(stringBytes(m[9] ?? '()', doc)) });
         }
       }
     }
   });
   return runs;
+}
+
+/** The bytes of a PDF string token, as pdf-lib's object parser reads it. */
+function stringBytes(token: string, doc: PDFDocument): Buffer {
+  const object = PDFObjectParser.forBytes(Buffer.from(token, 'latin1'), doc.context).parseObject();
+  if (!(object instanceof PDFString || object instanceof PDFHexString)) throw new Error(`not a string: ${token}`);
+  return Buffer.from(object.asBytes());
 }
 
 const allText = (runs: readonly TextRun[]): string => runs.map((r) => r.text).join(' ');
@@ -196,6 +206,14 @@ describe('PdfLetterTemplate', () => {
     expect((await PDFDocument.load(bytes)).getPageCount()).toBe(1);
   });
 
+  it('writes ( ) \\ and accented and typographic characters as their WinAnsi codes', async () => {
+    const reason = 'Key :) leaked (twice \\ thrice) ( — café, “Ÿ” ‰ and 50 €';
+    const runs = await textRuns(await renderer.render({ ...data, reason, enterpriseName: 'Bücher (Köln) \\ GmbH' }));
+    const texts = runs.map((r) => r.text);
+    expect(texts).toContain(reason);
+    expect(texts).toContain('Bücher (Köln) \\ GmbH');
+  });
+
   it('reduces text to WinAnsi: keeps, transliterates, or replaces each character', () => {
     const encodable = new Set(fonts.Helvetica?.getCharacterSet());
     expect(toWinAnsi('Société Générale – “Ltd”', encodable)).toEqual({ text: 'Société Générale – “Ltd”', lossy: false });
@@ -258,6 +276,23 @@ describe('PdfLetterTemplate', () => {
     const started = performance.now();
     for (let i = 0; i < 5; i++) await renderer.render(data);
     expect((performance.now() - started) / 5).toBeLessThan(100);
+  });
+
+  it('can itself be uploaded: at least 1 KiB even when nearly empty, and small with many pages', async () => {
+    const empty = { ...data, domains: [], serialNumber: '', brand: '', productType: '', reason: '', reasonCode: '', enterpriseName: undefined };
+    expect((await renderer.render(empty)).length).toBeGreaterThanOrEqual(LETTER_MIN_BYTES);
+    const domains = Array.from({ length: 400 }, (_, i) => `host-${i}.a-rather-long-subdomain-name.example.com`);
+    const long = await renderer.render({ ...data, domains, reason: 'W'.repeat(500) });
+    expect((await PDFDocument.load(long)).getPageCount()).toBeGreaterThan(5);
+    expect(long.length).toBeLessThan(LETTER_MAX_BYTES / 50);
+  });
+
+  it('writes a cross-reference table that points at every object, on one page and on several', async () => {
+    expect(xrefProblems(await renderer.render(data))).toEqual([]);
+    const domains = Array.from({ length: 120 }, (_, i) => `host-${i}.example.com`);
+    const bytes = await renderer.render({ ...data, domains });
+    expect((await PDFDocument.load(bytes)).getPageCount()).toBeGreaterThan(1);
+    expect(xrefProblems(bytes)).toEqual([]);
   });
 
   it('refuses a date that is not yyyy-mm-dd', async () => {
