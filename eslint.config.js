@@ -10,7 +10,7 @@ const focusedOrSkipped = ['it', 'test', 'describe', 'suite'].flatMap((object) =>
 );
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'cdk.out', '.data', 'coverage', 'bench/results.json', 'console/dist', 'test/artifacts'] },
+  { ignores: ['node_modules', 'cdk.out', '.data', 'coverage', 'bench/results.json', 'console/dist', 'test/artifacts', '.tmp'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

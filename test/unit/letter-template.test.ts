@@ -270,12 +270,10 @@ describe('PdfLetterTemplate', () => {
     expect(text).toContain('Domain a.example Serial');
   });
 
-  it('is small and fast', async () => {
+  // Render time is a benchmark's business (no timing assertions here): this checks the size.
+  it('is small', async () => {
     const bytes = await renderer.render({ ...data, reason: 'x '.repeat(250).trim() });
     expect(bytes.length).toBeLessThan(LETTER_MAX_BYTES / 50);
-    const started = performance.now();
-    for (let i = 0; i < 5; i++) await renderer.render(data);
-    expect((performance.now() - started) / 5).toBeLessThan(100);
   });
 
   it('can itself be uploaded: at least 1 KiB even when nearly empty, and small with many pages', async () => {

@@ -142,7 +142,8 @@ describe('the X-Ray tracer', () => {
     environment();
     const c = client();
     await invoke(() => getItem(c));
-    expect(await docs(1)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 100)); // time for a stray datagram to arrive
+    expect(received).toEqual([]);
     expect(headers[0]!['x-amzn-trace-id']).toBeUndefined();
   });
 });
