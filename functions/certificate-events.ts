@@ -1,11 +1,11 @@
 import { certificateEvents } from '../lib/app/certificates.js';
 import { EventsReply } from '../lib/app/schemas.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { json } from '../lib/http/problem.js';
 import { certificateStore } from '../lib/root.js';
 
-const route = ROUTES.certificateEvents;
+const route = routes.certificateEvents;
 
 export async function events({ caller, params }: ApiRequest<typeof route>) {
   const items = await certificateEvents({ store: certificateStore() }, caller, params.id);

@@ -2,11 +2,11 @@ import { checkValidation } from '../lib/app/revocation-steps.js';
 import { getOwnRevocation, toRevocationView } from '../lib/app/revocations.js';
 import { RuleViolationError } from '../lib/app/errors.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { json } from '../lib/http/problem.js';
 import { revocationDeps, stepDeps } from '../lib/root.js';
 
-const route = ROUTES.checkValidation;
+const route = routes.checkValidation;
 
 /** Checks now instead of waiting for the workflow's next check; the workflow picks the result up. */
 export async function check({ caller, params }: ApiRequest<typeof route>) {

@@ -1,10 +1,10 @@
 import { downloadCertificate } from '../lib/app/certificates.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { text } from '../lib/http/problem.js';
 import { certificateStore } from '../lib/root.js';
 
-const route = ROUTES.downloadCertificate;
+const route = routes.downloadCertificate;
 
 export async function download({ caller, params }: ApiRequest<typeof route>) {
   const pem = await downloadCertificate({ store: certificateStore() }, caller, params.id);

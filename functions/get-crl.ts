@@ -1,5 +1,5 @@
 import { apiHandler } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { revocationAuthority } from '../lib/root.js';
 
 /** The CA's current CRL, DER: API Gateway decodes the base64 body back to bytes. */
@@ -12,4 +12,4 @@ export const getCrl = async () => {
     isBase64Encoded: true,
   };
 };
-export const handler = apiHandler(ROUTES.crl, getCrl);
+export const handler = apiHandler(routes.crl, getCrl);

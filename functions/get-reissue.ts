@@ -1,10 +1,10 @@
 import { getOwnReissue, toReissueView } from '../lib/app/reissues.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { json } from '../lib/http/problem.js';
 import { reissueStore } from '../lib/root.js';
 
-const route = ROUTES.getReissue;
+const route = routes.getReissue;
 
 export async function get({ caller, params }: ApiRequest<typeof route>) {
   return json(200, { reissue: toReissueView(await getOwnReissue({ reissues: reissueStore() }, caller, params.id)) });

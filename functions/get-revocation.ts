@@ -1,10 +1,10 @@
 import { getOwnRevocation, toRevocationView } from '../lib/app/revocations.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { json } from '../lib/http/problem.js';
 import { revocationDeps } from '../lib/root.js';
 
-const route = ROUTES.getRevocation;
+const route = routes.getRevocation;
 
 export async function getRevocation({ caller, params }: ApiRequest<typeof route>) {
   return json(200, { revocation: toRevocationView(await getOwnRevocation(revocationDeps(), caller, params.id)) });

@@ -1,6 +1,6 @@
 import { apiHandler } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { json } from '../lib/http/problem.js';
 
 export const health = async () => json(200, { status: 'ok' });
-export const handler = apiHandler(ROUTES.health, health);
+export const handler = apiHandler(routes.health, health);

@@ -1,9 +1,9 @@
 import { letterTemplate } from '../lib/app/letters.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { letterTemplateDeps } from '../lib/root.js';
 
-const route = ROUTES.letterTemplate;
+const route = routes.letterTemplate;
 
 export async function template({ caller, params }: ApiRequest<typeof route>) {
   const pdf = await letterTemplate(letterTemplateDeps(), caller, params.id);

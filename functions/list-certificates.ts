@@ -1,10 +1,10 @@
 import { listCertificates, toCertificateView } from '../lib/app/certificates.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { json } from '../lib/http/problem.js';
 import { certificateStore, systemClock } from '../lib/root.js';
 
-const route = ROUTES.listCertificates;
+const route = routes.listCertificates;
 
 export async function list({ caller, query }: ApiRequest<typeof route>) {
   const page = await listCertificates({ store: certificateStore() }, caller, query);

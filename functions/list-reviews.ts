@@ -1,10 +1,10 @@
 import { listPendingReviews } from '../lib/app/reviews.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { json } from '../lib/http/problem.js';
 import { reviewDeps } from '../lib/root.js';
 
-const route = ROUTES.listReviews;
+const route = routes.listReviews;
 
 export async function list({ query }: ApiRequest<typeof route>) {
   const page = await listPendingReviews(reviewDeps(), query.limit, query.cursor);

@@ -1,10 +1,10 @@
 import { takePrivateKey } from '../lib/app/reissues.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { text } from '../lib/http/problem.js';
 import { reissueKeyDeps } from '../lib/root.js';
 
-const route = ROUTES.reissuePrivateKey;
+const route = routes.reissuePrivateKey;
 
 /** The generated key, once: the reply is the only copy that ever leaves the service. */
 export async function privateKey({ caller, params }: ApiRequest<typeof route>) {

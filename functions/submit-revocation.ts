@@ -1,11 +1,11 @@
 import { submitRevocation } from '../lib/app/revocations.js';
 import { apiHandler, type ApiRequest } from '../lib/http/api.js';
-import { ROUTES } from '../lib/http/contract.js';
+import * as routes from '../lib/http/routes.js';
 import { badRequest } from '../lib/http/errors.js';
 import { json } from '../lib/http/problem.js';
 import { revocationDeps } from '../lib/root.js';
 
-const route = ROUTES.submitRevocation;
+const route = routes.submitRevocation;
 const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
 
 export async function submit({ caller, params, body, headers }: ApiRequest<typeof route>) {
