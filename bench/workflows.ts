@@ -178,6 +178,11 @@ export async function measureWorkflows(requests: number): Promise<WorkflowResult
         }
         if (route === 'review' || route === 'letter') {
           await until(r.id, (x) => x.status === 'pending_review');
+          // Decidable once queued (its task token stored), a moment after pending_review.
+          for (const deadline = Date.now() + 30_000; !(await call('GET', `/reviews/${r.id}`, reviewer, undefined, false)).body.review?.queuedAt; ) {
+            if (Date.now() > deadline) throw new Error(`review ${r.id} never queued`);
+            await new Promise((d) => setTimeout(d, 50));
+          }
           await call('GET', '/reviews?status=pending', reviewer);
           await call('GET', `/reviews/${r.id}`, reviewer);
           if (route === 'letter') s3Gets += 2; // the reviewer opens the letter and its thumbnail
