@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 // Types only: the main thread never loads pdf-lib for this; the worker imports it dynamically.
-import type * as PdfLibModule from 'pdf-lib';
 import type { PDFContext as PdfContext, PDFRef as PdfRef } from 'pdf-lib';
 import { activeContentVerdict, decodeName, noteName } from './pdf-prescan.js';
 
@@ -260,7 +259,7 @@ function isWorkerOfThis(data: unknown): boolean {
 if (!isMainThread && isWorkerOfThis(workerData) && parentPort) {
   const port = parentPort;
   void (async () => {
-    const pdfLib = await import('pdf-lib');
+    const pdfLib = await loadPdfLib();
     const budget = capDecoding(pdfLib);
     port.on('message', (job: Job) => {
       budget.reset(job.maxDecodedBytes);
@@ -278,8 +277,6 @@ if (!isMainThread && isWorkerOfThis(workerData) && parentPort) {
 
 function parseFailure(error: unknown): string {
   if (error instanceof RangeError) return 'is nested too deeply to read';
-  const name = (error as { name?: string } | null)?.name;
-  if (name === 'EncryptedPDFError') return 'is encrypted';
   return 'could not be parsed as a PDF';
 }
 
@@ -290,22 +287,18 @@ class DecodeBudgetExceeded extends Error {
 
 /** Runs inside the worker, which imported pdf-lib, so the main thread never loads it for this. */
 async function runJob(pdfLib: PdfLib, budget: DecodeBudget, bytes: Uint8Array, maxPages: number): Promise<PdfCheckResult> {
-  const { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, ParseSpeeds } = pdfLib;
-  let doc: Awaited<ReturnType<typeof PDFDocument.load>>;
+  const { PDFArray, PDFDict, PDFName, PDFNumber, PDFParser, PDFRef } = pdfLib;
+  let context: PdfContext;
   try {
-    doc = await PDFDocument.load(bytes, {
-      updateMetadata: false,
-      throwOnInvalidObject: true,
-      ignoreEncryption: false,
-      // No yielding between objects: nothing else runs in this thread.
-      parseSpeed: ParseSpeeds.Fastest,
-    });
+    // What PDFDocument.load does before it builds the document API: no yielding between objects
+    // (nothing else runs in this thread), invalid objects thrown, numbers not capped. An
+    // encrypted file is refused below, by its /Encrypt (PDFDocument's own check).
+    context = await PDFParser.forBytesWithOptions(bytes, Infinity, true, false).parseDocument();
   } catch (error) {
     // pdf-lib turns an error inside an object into one of its own: the flag says what it was.
     if (budget.exceeded) return { ok: false, detail: 'decompresses to too much data (a compression bomb)' };
     throw error;
   }
-  const { context } = doc;
   const active = activeContentVerdict(namesIn(pdfLib, context));
   if (!active.ok) return active;
   const catalog = context.lookup(context.trailerInfo.Root);
@@ -348,7 +341,47 @@ async function runJob(pdfLib: PdfLib, budget: DecodeBudget, bytes: Uint8Array, m
   return { ok: true, pages };
 }
 
-type PdfLib = typeof PdfLibModule;
+/**
+ * pdf-lib's parser and object model, each from its own CommonJS file: the package's index also
+ * brings the document API with its embedders and PNG codec (~120 KB of the processor's bundle,
+ * and load time in every new worker) that a check never uses.
+ */
+async function loadPdfLib() {
+  const [parser, array, dict, name, number, ref, rawStream, stream, context, decode] = await Promise.all([
+    import('pdf-lib/cjs/core/parser/PDFParser.js'),
+    import('pdf-lib/cjs/core/objects/PDFArray.js'),
+    import('pdf-lib/cjs/core/objects/PDFDict.js'),
+    import('pdf-lib/cjs/core/objects/PDFName.js'),
+    import('pdf-lib/cjs/core/objects/PDFNumber.js'),
+    import('pdf-lib/cjs/core/objects/PDFRef.js'),
+    import('pdf-lib/cjs/core/objects/PDFRawStream.js'),
+    import('pdf-lib/cjs/core/objects/PDFStream.js'),
+    import('pdf-lib/cjs/core/PDFContext.js'),
+    import('pdf-lib/cjs/core/streams/decode.js'),
+  ]);
+  return {
+    PDFParser: cjsDefault(parser),
+    PDFArray: cjsDefault(array),
+    PDFDict: cjsDefault(dict),
+    PDFName: cjsDefault(name),
+    PDFNumber: cjsDefault(number),
+    PDFRef: cjsDefault(ref),
+    PDFRawStream: cjsDefault(rawStream),
+    PDFStream: cjsDefault(stream),
+    PDFContext: cjsDefault(context),
+    decodePDFRawStream: decode.decodePDFRawStream,
+  };
+}
+/**
+ * A CommonJS file's `exports.default`. Node and esbuild hand the file's `exports` over as the
+ * module's `default`; tsx (the local runtime's worker), honouring `__esModule`, hands over
+ * `exports.default` itself.
+ */
+function cjsDefault<T>(module: { default: { default: T } }): T {
+  const given = module.default as { default?: T } | T;
+  return (given as { default?: T }).default ?? (given as T);
+}
+type PdfLib = Awaited<ReturnType<typeof loadPdfLib>>;
 
 interface DecodeBudget {
   readonly exceeded: boolean;
