@@ -91,7 +91,7 @@ function causeOf(error: unknown): Subsegment['cause'] {
 function markCallFailed(segment: Subsegment, error: unknown, status: number | undefined): void {
   const name = error instanceof Error ? error.name : '';
   if (status === 429 || THROTTLED.test(name)) segment.throttle = true;
-  if ((error as { $fault?: string }).$fault === 'client' || (status !== undefined && status >= 400 && status < 500)) segment.error = true;
+  if ((error as { $fault?: string } | null)?.$fault === 'client' || (status !== undefined && status >= 400 && status < 500)) segment.error = true;
   else segment.fault = true;
   segment.cause = causeOf(error);
 }
