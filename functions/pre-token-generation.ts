@@ -1,13 +1,10 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { en } from 'zod/locales';
+import { parseOrThrow } from '../lib/app/parse.js';
 import { logger } from '../lib/http/logger.js';
 import { observability } from '../lib/http/observability.js';
 import { accessTokenClaims, ACCOUNT_ATTRIBUTE } from '../lib/http/token-claims.js';
-
-// The English messages of classic zod, which a refused event's error carries (see lib/app/schemas.ts).
-z.config(en());
 
 /**
  * The part of Cognito's Pre Token Generation event (V2_0) this trigger reads; everything else is
@@ -30,10 +27,7 @@ type PreTokenGenerationEvent = z.output<typeof PreTokenGenerationEvent>;
  * without an account still signs in, but the API answers 401 to their token.
  */
 export function preTokenGeneration(raw: unknown) {
-  const parsed = PreTokenGenerationEvent.safeParse(raw);
-  // Named as classic zod named it ("$ZodError" in zod/mini), the error type Lambda reports.
-  if (!parsed.success) throw Object.assign(parsed.error, { name: 'ZodError' });
-  const event: PreTokenGenerationEvent = parsed.data;
+  const event: PreTokenGenerationEvent = parseOrThrow(PreTokenGenerationEvent, raw);
   const claimsAndScopeOverrideDetails = accessTokenClaims({
     userAttributes: event.request.userAttributes,
     groups: event.request.groupConfiguration?.groupsToOverride ?? undefined,

@@ -1,12 +1,9 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod/mini';
-import { en } from 'zod/locales';
+import type * as z from 'zod/mini';
+import { parseOrThrow } from './app/parse.js';
 import { logger } from './http/logger.js';
 import { observability } from './http/observability.js';
-
-// The English messages of classic zod, which a refused input's error carries (see lib/app/schemas.ts).
-z.config(en());
 
 /**
  * A workflow task: validates its input, runs one step, and lets errors through by `name` so the
@@ -17,10 +14,7 @@ export function taskHandler<S extends z.ZodMiniType, R>(name: string, schema: S,
   return middy<unknown, R, Error, Context>()
     .use(observability())
     .handler(async (event) => {
-      const parsed = schema.safeParse(event);
-      // Named as classic zod named it ("$ZodError" in zod/mini): the error name a workflow sees.
-      if (!parsed.success) throw Object.assign(parsed.error, { name: 'ZodError' });
-      const input = parsed.data;
+      const input = parseOrThrow(schema, event);
       try {
         return await fn(input);
       } catch (error) {
