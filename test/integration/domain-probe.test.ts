@@ -158,6 +158,21 @@ describe('TXT records through the in-memory zone served over UDP', () => {
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
+
+  it('gives up at its overall budget, however long the servers and tries would take', async () => {
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    try {
+      // Two silent servers, each tried 3 times at 60 s: without the budget this waits minutes.
+      const servers = [`127.0.0.1:${silent.address().port}`, `127.0.0.1:${silent.address().port}`];
+      const slow = new NetworkDomainProbe({ dns: { servers, timeoutMs: 60_000, tries: 3, budgetMs: 300 } });
+      const started = Date.now();
+      expect(await slow.hasTxtRecord(uniqueName(), 'value-1')).toBe(false);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
 });
 
 describe('validation files over HTTP', () => {
