@@ -80,6 +80,21 @@ export interface WinAnsiText {
  * joiners, bidi overrides) are dropped.
  */
 export function toWinAnsi(text: string, encodable: ReadonlySet<number>): WinAnsiText {
+  // Printable ASCII the font encodes is kept as it is (each character is its own grapheme): the
+  // common case, without segmenting (a 120-domain letter spent most of its render there).
+  if (PRINTABLE_ASCII.test(text) && everyEncodable(text, encodable)) return { text: text.replace(/ {2,}/g, ' ').trim(), lossy: false };
+  return toWinAnsiBySegment(text, encodable);
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+function everyEncodable(text: string, encodable: ReadonlySet<number>): boolean {
+  for (let i = 0; i < text.length; i++) if (!encodable.has(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** {@link toWinAnsi} one grapheme at a time; exported so tests can hold the ASCII shortcut to it. */
+export function toWinAnsiBySegment(text: string, encodable: ReadonlySet<number>): WinAnsiText {
   const fits = (s: string): boolean => s !== '' && [...s].every((c) => encodable.has(c.codePointAt(0) ?? -1));
   let out = '';
   let lossy = false;

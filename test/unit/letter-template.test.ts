@@ -1,6 +1,7 @@
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFObjectParser, PDFRawStream, PDFString, StandardFonts, decodePDFRawStream, type PDFFont } from 'pdf-lib';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { A4, LETTER_MARGIN, LETTER_PRODUCER, PdfLetterTemplate, toWinAnsi } from '../../lib/adapters/pdf-letter-template.js';
+import { A4, LETTER_MARGIN, LETTER_PRODUCER, PdfLetterTemplate, toWinAnsi, toWinAnsiBySegment } from '../../lib/adapters/pdf-letter-template.js';
 import type { LetterTemplateData } from '../../lib/app/ports.js';
 import { LETTER_MAX_BYTES, LETTER_MIN_BYTES } from '../../lib/domain/letter.js';
 import { xrefProblems } from '../support/pdf-file.js';
@@ -221,6 +222,21 @@ describe('PdfLetterTemplate', () => {
     expect(toWinAnsi('腾讯（深圳）', encodable)).toEqual({ text: '??(??)', lossy: true });
     expect(toWinAnsi('a 👨‍👩‍👧 b 🔑', encodable)).toEqual({ text: 'a ? b ?', lossy: true });
     expect(toWinAnsi(' a\t\n\u00a0 b\u200d\u202e ', encodable)).toEqual({ text: 'a b', lossy: false });
+  });
+
+  it('takes the plain-ASCII shortcut only where it gives what reducing each character gives', () => {
+    const helvetica = new Set(fonts.Helvetica?.getCharacterSet());
+    // A font without some ASCII characters ('~', '|') must not take the shortcut for them.
+    const partial = new Set([...helvetica].filter((c) => c !== 0x7e && c !== 0x7c));
+    const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
+    const mixed = fc.string({ unit: fc.constantFrom(' ', '  ', 'a', '~', '|', '\t', '\n', 'é', '\u00a0', '\u200d', '腾'), maxLength: 20 });
+    fc.assert(
+      fc.property(fc.oneof(ascii, mixed), fc.constantFrom(helvetica, partial), (text, encodable) => {
+        expect(toWinAnsi(text, encodable)).toEqual(toWinAnsiBySegment(text, encodable));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(toWinAnsi('a ~ b', partial)).toEqual({ text: 'a ? b', lossy: true });
   });
 
   it('wraps a 500-character reason within the margins, every word in order', async () => {
