@@ -51,9 +51,10 @@ interface FunctionAccess {
 const ACCESS = {
   health: {},
   'get-openapi': {},
-  // The CA is created on first use by whichever function needs it first.
-  'get-ca-certificate': { caSecret: 'readWrite' },
-  'register-certificate': { table: 'readWrite', caSecret: 'readWrite' },
+  // Public: serve what CaPublisher published, from the CA's partition; no CA key.
+  'get-ca-certificate': { table: 'publication' },
+  // Signs with the CA that CaPublisher created at deployment; cannot write the CA's secret.
+  'register-certificate': { table: 'readWrite', caSecret: 'read' },
   // The sweep on demand: conditional writes, and a look under expired upload slots (see scheduled-sweep).
   'run-sweep': { table: 'readWrite', intake: 'renotify' },
   'list-certificates': { table: 'read' },
@@ -80,8 +81,7 @@ const ACCESS = {
   'get-reissue': { table: 'read' },
   // Opens the sealed private key once, then destroys it (a write).
   'reissue-private-key': { table: 'readWrite', keyVault: 'open' },
-  // Re-signs and stores the CRL when it is stale.
-  'get-crl': { table: 'readWrite', caSecret: 'readWrite' },
+  'get-crl': { table: 'publication' },
 } as const satisfies Record<HandlerName, FunctionAccess>;
 
 /** Functions that need longer than the default 10 s. API Gateway gives up on an integration after 30 s. */

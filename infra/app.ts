@@ -42,7 +42,7 @@ import { Stateless } from './stateless.js';
  */
 export const DEFAULT_EVIDENCE_RETENTION_DAYS = 365;
 
-export function buildApp(app: App): { stack: Stack; stateful: Stateful; stateless: Stateless; console: ConsoleHosting } & Pick<Stateless, 'revocation' | 'reissue' | 'api' | 'letters' | 'sweep'> {
+export function buildApp(app: App): { stack: Stack; stateful: Stateful; stateless: Stateless; console: ConsoleHosting } & Pick<Stateless, 'revocation' | 'reissue' | 'api' | 'letters' | 'sweep' | 'caPublisher'> {
   const stack = new Stack(app, 'Certrevoke', { description: 'certrevoke: certificate lifecycle API' });
   // The console first: unless told otherwise, its address is the origin everything else allows.
   const hosting = new ConsoleHosting(stack, 'Console', consoleHostingFromContext(app));
@@ -53,8 +53,8 @@ export function buildApp(app: App): { stack: Stack; stateful: Stateful; stateles
   });
   const stateless = new Stateless(stack, 'Stateless', { stateful, consoleOrigin, jwt: jwtIssuerFromContext(app), alarmTopic: alarmTopicFromContext(stack) });
   hosting.publish({ apiUrl: stateless.api.stage.url });
-  const { revocation, reissue, api, letters, sweep } = stateless;
-  return { stack, stateful, stateless, console: hosting, revocation, reissue, api, letters, sweep };
+  const { revocation, reissue, api, letters, sweep, caPublisher } = stateless;
+  return { stack, stateful, stateless, console: hosting, revocation, reissue, api, letters, sweep, caPublisher };
 }
 
 function consoleHostingFromContext(app: App): ConsoleHostingProps {

@@ -11,6 +11,7 @@ import { Monitoring } from './constructs/monitoring.js';
 import { ReissueWorkflow } from './constructs/reissue-workflow.js';
 import { RevocationWorkflow } from './constructs/revocation-workflow.js';
 import { SweepSchedule } from './constructs/sweep-schedule.js';
+import { CaPublisher } from './constructs/ca-publisher.js';
 
 /** The stateful resources the stateless side uses, as Stateful provides them. */
 export interface StatefulResources {
@@ -42,11 +43,13 @@ export class Stateless extends Construct {
   readonly api: Api;
   readonly letters: LetterProcessing;
   readonly sweep: SweepSchedule;
+  readonly caPublisher: CaPublisher;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: StatelessProps) {
     super(scope, id);
     const { table, caSecret, letterIntake, letterEvidence, keyVaultKey } = props.stateful;
+    this.caPublisher = new CaPublisher(this, 'CaPublisher', { table, caSecret });
     this.revocation = new RevocationWorkflow(this, 'RevocationWorkflow', { table, caSecret });
     this.reissue = new ReissueWorkflow(this, 'ReissueWorkflow', { table, caSecret });
     this.api = new Api(this, 'Api', {
@@ -74,6 +77,7 @@ export class Stateless extends Construct {
         ...this.reissue.functions.values(),
         this.letters.processor,
         this.sweep.function,
+        this.caPublisher.function,
         ...this.api.issuerFunctions,
       ],
       errorsAlarmedElsewhere: [this.sweep.function],

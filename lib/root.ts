@@ -7,6 +7,7 @@ import { inspectPem } from './adapters/pem.js';
 import { SecretsManagerCaKeyStore } from './adapters/secrets-manager-ca-key-store.js';
 import type { CertificateDeps } from './app/certificates.js';
 import type { Clock } from './app/ports.js';
+import type { CaPublication } from './adapters/crl-store.js';
 import { DynamoCrlStore } from './adapters/dynamo-crl-store.js';
 import { DynamoRevocationStore } from './adapters/dynamo-revocation-store.js';
 import { sharedDnsZone } from './adapters/in-memory-dns-zone.js';
@@ -51,12 +52,15 @@ export const systemClock: Clock = readClock(process.env);
 
 const documentClient = /* @__PURE__ */ once(() => createDocumentClient({ region: tableConfig().region, endpoint: tableConfig().dynamoEndpoint }));
 
-/** The embedded CA: signs certificates; with the table it also keeps revocations and the CRL. */
+const crlStore = /* @__PURE__ */ once(() => new DynamoCrlStore(documentClient(), tableConfig().tableName));
+/** The embedded CA: signs certificates; with the table it also keeps revocations and the CRL, and publishes both. */
 export const certificateAuthority = /* @__PURE__ */ once(() => {
   const ca = readCaConfig(process.env);
   const keys = ca.kind === 'file' ? new FileCaKeyStore(ca.dir) : new SecretsManagerCaKeyStore({ secretId: ca.secretId });
-  return new EmbeddedCa(keys, process.env.TABLE_NAME ? new DynamoCrlStore(documentClient(), tableConfig().tableName) : undefined);
+  return new EmbeddedCa(keys, process.env.TABLE_NAME ? crlStore() : undefined);
 });
+/** What the public routes read: the CA certificate and CRL as published, without the CA's key. */
+export const caPublication: () => CaPublication = crlStore;
 export const revocationAuthority = certificateAuthority;
 
 export const certificateStore = /* @__PURE__ */ once(() => new DynamoCertificateStore(documentClient(), tableConfig().tableName));

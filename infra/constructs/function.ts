@@ -13,7 +13,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { TABLE_INDEXES } from '../../lib/adapters/table-schema.js';
+import { CA_PARTITION, TABLE_INDEXES } from '../../lib/adapters/table-schema.js';
 import { ENV } from '../../lib/config.js';
 import { SERVICE_NAME } from '../../lib/http/logger.js';
 import { METRICS_NAMESPACE } from '../../lib/http/metrics.js';
@@ -28,8 +28,9 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  */
 const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
-export type TableAccess = 'read' | 'readWrite';
-/** `readWrite` also lets the function store the CA material on first use (PutSecretValue). */
+/** `publication`: GetItem of the CA's partition only (the CA certificate and CRL, see CA_PARTITION). */
+export type TableAccess = 'publication' | 'read' | 'readWrite';
+/** `readWrite` also lets the function store the CA material when it creates the CA (PutSecretValue): CaPublisher only. */
 export type SecretAccess = 'read' | 'readWrite';
 /** `start` starts executions; nothing else on the state machine (no stop, describe or list). */
 export type StateMachineAccess = 'start';
@@ -174,14 +175,21 @@ export class ServiceFunction extends NodejsFunction {
    * Grants data access to the table and each of its indexes by ARN (the indexes of
    * table-schema.ts, which Stateful builds the table from), and use of its key through DynamoDB
    * only, and sets TABLE_NAME. Exact actions and resources, no wildcard: see TABLE_READ_ACTIONS.
+   * `publication` is one GetItem on the table, held to the CA's partition by its partition key.
    */
   bindTable(table: ITable, access: TableAccess): void {
     const write = access === 'readWrite';
     this.addToRolePolicy(
-      new PolicyStatement({
-        actions: [...TABLE_READ_ACTIONS, ...(write ? TABLE_WRITE_ACTIONS : [])],
-        resources: [table.tableArn, ...Object.values(TABLE_INDEXES).map((index) => `${table.tableArn}/index/${index.name}`)],
-      }),
+      access === 'publication'
+        ? new PolicyStatement({
+            actions: ['dynamodb:GetItem'],
+            resources: [table.tableArn],
+            conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CA_PARTITION] } },
+          })
+        : new PolicyStatement({
+            actions: [...TABLE_READ_ACTIONS, ...(write ? TABLE_WRITE_ACTIONS : [])],
+            resources: [table.tableArn, ...Object.values(TABLE_INDEXES).map((index) => `${table.tableArn}/index/${index.name}`)],
+          }),
     );
     if (table.encryptionKey) {
       this.addToRolePolicy(

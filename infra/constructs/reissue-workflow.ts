@@ -19,7 +19,7 @@ const TASKS: Record<ReissueTask, TaskSpec> = {
   'reissue-check-validation': { timeout: Duration.seconds(30), table: 'readWrite' },
   // Queues the request for review with its token; completes the token itself when the review is already decided.
   'reissue-await-review': { timeout: Duration.seconds(10), table: 'readWrite', taskCallbacks: true },
-  'reissue-issue': { timeout: Duration.seconds(60), table: 'readWrite', caSecret: 'readWrite' },
+  'reissue-issue': { timeout: Duration.seconds(60), table: 'readWrite', caSecret: 'read' },
   'reissue-fail': { timeout: Duration.seconds(10), table: 'readWrite' },
 };
 

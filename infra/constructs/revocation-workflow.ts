@@ -18,7 +18,7 @@ const TASKS: Record<RevocationTask, TaskSpec> = {
   // A letter accepted before the task stored its token: the task completes itself at once.
   'revocation-await-callback': { timeout: Duration.seconds(10), table: 'readWrite', taskCallbacks: true },
   'revocation-check-validation': { timeout: Duration.seconds(30), table: 'readWrite' },
-  'revocation-revoke': { timeout: Duration.seconds(60), table: 'readWrite', caSecret: 'readWrite' },
+  'revocation-revoke': { timeout: Duration.seconds(60), table: 'readWrite', caSecret: 'read' },
   'revocation-fail': { timeout: Duration.seconds(10), table: 'readWrite' },
 };
 

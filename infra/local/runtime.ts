@@ -12,6 +12,7 @@ import { DEMO_USERS, demoCertificates } from './seed.js';
 import { LocalTokens } from './tokens.js';
 import { startLocalWorkflows } from './workflows.js';
 import { createLetterQueue } from './letter-queue.js';
+import { PUBLISH_EVERY_MS } from '../../lib/adapters/embedded-ca.js';
 import { sharedDnsZone, startDnsServer } from '../../lib/adapters/in-memory-dns-zone.js';
 
 export interface RuntimeOptions {
@@ -98,6 +99,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
       TIME_SCALE: String(options.timeScale),
     });
 
+    await publishCa();
     const tokens = await LocalTokens.open(options.inMemory ? undefined : join(dataDir, 'keys'));
     const seeded = fresh && options.seed ? await seedDemoData(options.log) : 0;
 
@@ -106,7 +108,7 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     const reconciled = await reconcileLetters();
     if (reconciled > 0) options.log(`processed ${reconciled} letter upload(s) that arrived while stopped`);
 
-    stops.push(startSweepTimer(options));
+    stops.push(startSweepTimer(options), startCaPublishTimer(options));
 
     const server = createGateway({ tokens, dnsZone: sharedDnsZone, console: localConsole(s3.endpoint), rateLimit });
     await listen(server, options.port);
@@ -167,27 +169,43 @@ async function resumeRevocations(): Promise<number> {
   return active.length + reissues.length;
 }
 
-/** Local stand-in for the hourly EventBridge schedule; a sweep still running is never started twice. */
+/** Local stand-in for the hourly EventBridge schedule of the sweep. */
 function startSweepTimer(options: RuntimeOptions): () => Promise<void> {
+  return startSchedule(options, (options.sweepEverySeconds ?? 3600) * 1000, 'sweep', async () => {
+    const { runSweep } = await import('../../lib/app/sweeps.js');
+    const { sweepDeps } = await import('../../lib/root.js');
+    const r = await runSweep(sweepDeps(), { remainingMs: () => 5 * 60_000 });
+    const changed = r.expired + r.toBeRenewed + r.validationsExpired + r.slotsClosed + r.locksFreed + r.uploadsRenotified;
+    if (changed > 0 || r.failures > 0) {
+      options.log(
+        `sweep: ${r.expired} expired, ${r.toBeRenewed} to be renewed, ${r.validationsExpired} validations expired, ${r.slotsClosed} slots closed, ${r.locksFreed} locks freed` +
+          `${r.failures > 0 ? `, ${r.failures} failed (retried next sweep)` : ''} (${r.itemsRead} read, ${r.durationMs} ms)`,
+      );
+    }
+  });
+}
+
+/** What CaPublisher's trigger does at deployment: the public CA routes serve only what is published. */
+async function publishCa(): Promise<void> {
+  const { publishCa } = await import('../../functions/publish-ca.js');
+  await publishCa();
+}
+
+/** Local stand-in for CaPublisher's schedule, which re-signs the CRL before it goes stale. */
+function startCaPublishTimer(options: RuntimeOptions): () => Promise<void> {
+  return startSchedule(options, PUBLISH_EVERY_MS, 'publishing the CA', publishCa);
+}
+
+/** Runs `run` every `everyMs` of service time (scaled); a run still going is never started twice. */
+function startSchedule(options: RuntimeOptions, everyMs: number, name: string, run: () => Promise<void>): () => Promise<void> {
   // Node runs a timer longer than 2^31-1 ms every millisecond instead: clamp to the longest it keeps (~24.8 days).
-  const everyMs = Math.min(2 ** 31 - 1, Math.max(1000, (options.sweepEverySeconds ?? 3600) * 1000 * options.timeScale));
+  const delayMs = Math.min(2 ** 31 - 1, Math.max(1000, everyMs * options.timeScale));
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
-    running ??= (async () => {
-      const { runSweep } = await import('../../lib/app/sweeps.js');
-      const { sweepDeps } = await import('../../lib/root.js');
-      const r = await runSweep(sweepDeps(), { remainingMs: () => 5 * 60_000 });
-      const changed = r.expired + r.toBeRenewed + r.validationsExpired + r.slotsClosed + r.locksFreed + r.uploadsRenotified;
-      if (changed > 0 || r.failures > 0) {
-        options.log(
-          `sweep: ${r.expired} expired, ${r.toBeRenewed} to be renewed, ${r.validationsExpired} validations expired, ${r.slotsClosed} slots closed, ${r.locksFreed} locks freed` +
-            `${r.failures > 0 ? `, ${r.failures} failed (retried next sweep)` : ''} (${r.itemsRead} read, ${r.durationMs} ms)`,
-        );
-      }
-    })()
-      .catch((error: unknown) => options.log(`sweep failed: ${(error as Error).message}`))
+    running ??= run()
+      .catch((error: unknown) => options.log(`${name} failed: ${(error as Error).message}`))
       .finally(() => (running = undefined));
-  }, everyMs);
+  }, delayMs);
   timer.unref();
   return async () => {
     clearInterval(timer);

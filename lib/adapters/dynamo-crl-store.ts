@@ -3,17 +3,19 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { CrlEntry } from '../app/ports.js';
 import type { CrlStore, StoredCrl } from './crl-store.js';
 import { queryAll } from './dynamo-query.js';
+import { CA_PARTITION as CRL_PK } from './table-schema.js';
 
-const CRL_PK = 'CRL';
 const CURRENT_SK = 'CURRENT';
+const CA_CERTIFICATE_SK = 'CA_CERTIFICATE';
 const ENTRY_PREFIX = 'ENTRY#';
 /** Conditional puts in flight at once: a cascade revokes a handful, a bulk call stays polite. */
 const PUT_CONCURRENCY = 10;
 
 /**
  * The CA's revocations in the single table: one item per revoked serial (`CRL` /
- * `ENTRY#<serial>`) and the current signed CRL (`CRL` / `CURRENT`, the DER as binary). The CRL
- * item is capped by DynamoDB's 400 KB item size: roughly 10,000 entries.
+ * `ENTRY#<serial>`), the current signed CRL (`CRL` / `CURRENT`, the DER as binary) and the CA
+ * certificate (`CRL` / `CA_CERTIFICATE`, PEM). The CRL item is capped by DynamoDB's 400 KB item
+ * size: roughly 10,000 entries.
  */
 export class DynamoCrlStore implements CrlStore {
   constructor(
@@ -44,6 +46,16 @@ export class DynamoCrlStore implements CrlStore {
       ConsistentRead: true,
     });
     return items.map(entryFromItem);
+  }
+
+  async loadCaCertificate(): Promise<string | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk: CRL_PK, sk: CA_CERTIFICATE_SK } }));
+    return Item?.pem as string | undefined;
+  }
+
+  /** A plain Put: the CA's certificate never changes, so writing it again is harmless. */
+  async saveCaCertificate(pem: string): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { pk: CRL_PK, sk: CA_CERTIFICATE_SK, kind: 'ca-certificate', pem } }));
   }
 
   async loadCrl(): Promise<StoredCrl | undefined> {

@@ -67,6 +67,11 @@ const CRL_VALIDITY_MS = 7 * DAY_MS;
  * stored CRL would otherwise expire, and relying parties reject an expired CRL.
  */
 const CRL_REFRESH_BEFORE_MS = DAY_MS;
+/**
+ * How often {@link EmbeddedCa.publish} runs (CaPublisher's schedule, the local runtime's timer):
+ * four times inside the day before a CRL's nextUpdate, so a failed run or two still re-sign it in time.
+ */
+export const PUBLISH_EVERY_MS = CRL_REFRESH_BEFORE_MS / 4;
 /** Re-sign attempts when concurrent writers keep winning the conditional save. */
 const CRL_SAVE_ATTEMPTS = 6;
 const CRL_NUMBER_OID = '2.5.29.20';
@@ -194,9 +199,21 @@ export class EmbeddedCa implements CertificateAuthority, RevocationAuthority {
     });
   }
 
+  /**
+   * Makes the CA public: creates it when the key store is empty, publishes its certificate and
+   * makes sure the stored CRL is current (as {@link currentCrl}). Run at deployment and on a
+   * schedule by the one function that holds the key for it, so the public routes only read.
+   */
+  async publish(): Promise<void> {
+    const crlStore = this.requireCrlStore();
+    const { pem } = await this.loadCa();
+    if ((await crlStore.loadCaCertificate()) !== pem) await crlStore.saveCaCertificate(pem);
+    await this.currentCrl();
+  }
+
   private requireCrlStore(): CrlStore {
     if (this.crlStore === undefined) {
-      throw new Error('This EmbeddedCa has no CrlStore: construct it with one to revoke or serve a CRL.');
+      throw new Error('This EmbeddedCa has no CrlStore: construct it with one to revoke, serve a CRL or publish.');
     }
     return this.crlStore;
   }
@@ -235,8 +252,11 @@ export class EmbeddedCa implements CertificateAuthority, RevocationAuthority {
 
   private async loadOrCreateCa(): Promise<LoadedCa> {
     const x509 = await loadX509();
-    const material = (await this.store.load()) ?? (await this.store.saveIfAbsent(await createCaMaterial(x509)));
-    return importCa(x509, material);
+    const existing = await this.store.load();
+    const ca = await importCa(x509, existing ?? (await this.store.saveIfAbsent(await createCaMaterial(x509))));
+    // A CA created here is published at once: the public routes read only what is published.
+    if (existing === undefined) await this.crlStore?.saveCaCertificate(ca.pem);
+    return ca;
   }
 }
 

@@ -28,6 +28,13 @@ export const TABLE_INDEXES = {
   domainLocks: { name: 'domainLocks', partitionKey: 'lockPk', sortKey: 'lockSk' },
 } as const satisfies Record<string, IndexDefinition>;
 
+/**
+ * The CA's partition: its published certificate, its current CRL and the revoked serials the CRL
+ * lists, all public. The public routes may read this partition and nothing else (infra grants
+ * GetItem on it by `dynamodb:LeadingKeys`).
+ */
+export const CA_PARTITION = 'CRL';
+
 export const TTL_ATTRIBUTE = 'expiresAtEpoch';
 
 /** CreateTable input for DynamoDB Local (on-demand, every key a string). */

@@ -11,6 +11,7 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** An `application/problem+json` reply (RFC 9457) with the stable `code` of API.md. */

@@ -50,6 +50,8 @@ export const caCertificate = {
   handler: 'get-ca-certificate',
   summary: 'The CA certificate (PEM)',
   success: { status: 200, contentType: 'application/x-pem-file' },
+  // Before the CA is published (CaPublisher, at deployment).
+  errors: [503],
 } as const satisfies RouteSpec;
 
 export const registerCertificate = {
@@ -258,4 +260,6 @@ export const crl = {
   handler: 'get-crl',
   summary: 'The CA-signed certificate revocation list (DER)',
   success: { status: 200, contentType: 'application/pkix-crl' },
+  // Before the CA is published (CaPublisher, at deployment).
+  errors: [503],
 } as const satisfies RouteSpec;

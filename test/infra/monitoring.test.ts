@@ -49,15 +49,16 @@ const AT_LEAST_ONCE_IN_5_MINUTES = {
 };
 
 // Every Lambda of the service is a ServiceFunction; the other Lambda functions in the template
-// are CDK's own deploy-time handlers (S3 bucket notifications), which run only during a deployment.
+// are CDK's own deploy-time handlers (S3 bucket notifications, the console's files, the CA
+// publisher's trigger), which run only during a deployment.
 const serviceFunctions = stack.node.findAll().filter((c): c is ServiceFunction => c instanceof ServiceFunction);
 const functionIds = serviceFunctions.map(logicalId);
 const lambdaResources = template.findResources('AWS::Lambda::Function');
 
 describe('alarms on every Lambda function', () => {
   it('finds every ServiceFunction as a Lambda function in the template (the functions counted below)', () => {
-    // One per API handler, the workflows' tasks, the letter processor, the scheduled sweep and the user pool's Pre Token Generation trigger.
-    expect(serviceFunctions.length).toBe(api.functions.size + revocation.functions.size + reissue.functions.size + 2 + api.issuerFunctions.length);
+    // One per API handler, the workflows' tasks, the letter processor, the scheduled sweep, the CA publisher and the user pool's Pre Token Generation trigger.
+    expect(serviceFunctions.length).toBe(api.functions.size + revocation.functions.size + reissue.functions.size + 3 + api.issuerFunctions.length);
     for (const id of functionIds) expect(lambdaResources[id]?.Type, id).toBe('AWS::Lambda::Function');
   });
 

@@ -11,10 +11,12 @@ import { buildApp, DEFAULT_EVIDENCE_RETENTION_DAYS } from '../../infra/app.js';
 import { PROJECT_ROOT } from '../../infra/constructs/function.js';
 import { LETTER_PROCESSOR_ENTRY } from '../../infra/constructs/letter-processing.js';
 import { SWEEP_ENTRY } from '../../infra/constructs/sweep-schedule.js';
+import { PUBLISH_CA_ENTRY } from '../../infra/constructs/ca-publisher.js';
+import { PUBLISH_EVERY_MS } from '../../lib/adapters/embedded-ca.js';
 import { REISSUE_DEFINITION, type ReissueTask } from '../../infra/constructs/reissue-workflow.js';
 import { REVOCATION_DEFINITION, type RevocationTask } from '../../infra/constructs/revocation-workflow.js';
 import { REISSUE_WORKFLOW, REVOCATION_WORKFLOW, TRANSIENT_TASK_ERRORS } from '../../infra/workflows/index.js';
-import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/adapters/table-schema.js';
+import { CA_PARTITION, TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lib/adapters/table-schema.js';
 import { ROUTES } from '../../lib/http/contract.js';
 
 /**
@@ -31,14 +33,16 @@ function synth(context: Record<string, string | number> = {}) {
   return { ...built, app, template, id };
 }
 
-const { app, stack, stateful, revocation, reissue, api, letters, sweep, template, id, console: hosting } = synth();
+const { app, stack, stateful, revocation, reissue, api, letters, sweep, caPublisher, template, id, console: hosting } = synth();
 
 /** The letter processor: fed by the uploads queue, not a route nor a workflow task. */
 const PROCESSOR = 'process-letter';
 /** The hourly expiry sweep: invoked by an EventBridge schedule, not a route nor a workflow task (run-sweep is its route). */
 const SWEEPER = 'scheduled-sweep';
 /** Every Lambda of the app: an API handler of ROUTES, a task of the revocation or reissue workflow, the letter processor or the scheduled sweep. */
-type FunctionName = HandlerName | RevocationTask | ReissueTask | typeof PROCESSOR | typeof SWEEPER;
+/** Publishes the CA certificate and re-signs the CRL: run by a deploy-time trigger and a schedule (CaPublisher). */
+const PUBLISHER = 'publish-ca';
+type FunctionName = HandlerName | RevocationTask | ReissueTask | typeof PROCESSOR | typeof SWEEPER | typeof PUBLISHER;
 
 // The access each function is meant to have: the specification, written out independently of
 // the tables in infra/api.ts, revocation-workflow.ts and reissue-workflow.ts. A handler added to
@@ -52,7 +56,6 @@ const TABLE_WRITERS: FunctionName[] = [
   'submit-revocation',
   'check-validation',
   'decide-review',
-  'get-crl',
   'letter-upload',
   'submit-reissue',
   // Destroys the sealed key once it is downloaded.
@@ -61,10 +64,17 @@ const TABLE_WRITERS: FunctionName[] = [
   'run-sweep',
   SWEEPER,
   PROCESSOR,
+  PUBLISHER,
   ...TASKS,
   ...REISSUE_TASKS,
 ];
-const CA_USERS: FunctionName[] = ['get-ca-certificate', 'register-certificate', 'get-crl', 'revocation-revoke', 'reissue-issue'];
+/** The public CA routes: one GetItem, only in the CA's partition (the published certificate and CRL). */
+const PUBLICATION_READERS: FunctionName[] = ['get-ca-certificate', 'get-crl'];
+/** Sign with the CA: read its secret, never write it. */
+const CA_SIGNERS: FunctionName[] = ['register-certificate', 'revocation-revoke', 'reissue-issue'];
+/** Creates the CA (writes its secret once): the publisher only. */
+const CA_CREATORS: FunctionName[] = [PUBLISHER];
+const CA_USERS: FunctionName[] = [...CA_SIGNERS, ...CA_CREATORS];
 /** May start executions of the revocation state machine (and get REVOCATION_STATE_MACHINE_ARN). */
 const WORKFLOW_STARTERS: FunctionName[] = ['submit-revocation', 'decide-review', PROCESSOR];
 /** May start executions of the reissue state machine (and get REISSUE_STATE_MACHINE_ARN). */
@@ -92,6 +102,8 @@ const TIMEOUTS: Partial<Record<FunctionName, number>> = {
   'reissue-check-validation': 30,
   'reissue-issue': 60,
   [PROCESSOR]: 30,
+  // Creating the CA (first run) generates a key and writes the secret.
+  [PUBLISHER]: 30,
 };
 /** MB; every other function has 512. */
 const MEMORY: Partial<Record<FunctionName, number>> = { [PROCESSOR]: 1536 };
@@ -111,7 +123,7 @@ const REISSUE_SUBSTITUTIONS: Record<string, ReissueTask> = {
 };
 
 const HANDLERS = [...new Set(Object.values(ROUTES).map((route) => route.handler))];
-const FUNCTIONS: FunctionName[] = [...HANDLERS, ...TASKS, ...REISSUE_TASKS, PROCESSOR, SWEEPER];
+const FUNCTIONS: FunctionName[] = [...HANDLERS, ...TASKS, ...REISSUE_TASKS, PROCESSOR, SWEEPER, PUBLISHER];
 /** What Step Functions needs to deliver its logs; these actions take no resource-level permissions. */
 const VENDED_LOG_ACTIONS = [
   'logs:CreateLogDelivery',
@@ -139,6 +151,7 @@ const actions = (statement: Statement) => [statement.Action].flat();
 const ref = (logicalId: string) => ({ Ref: logicalId });
 const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 
+const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
 const isTask = (name: FunctionName): name is RevocationTask => (TASKS as FunctionName[]).includes(name);
 const isReissueTask = (name: FunctionName): name is ReissueTask => (REISSUE_TASKS as FunctionName[]).includes(name);
 
@@ -148,7 +161,9 @@ function fnOf(name: FunctionName) {
       ? letters.processor
       : name === SWEEPER
         ? sweep.function
-        : isTask(name)
+        : name === PUBLISHER
+          ? caPublisher.function
+          : isTask(name)
           ? revocation.functions.get(name)
           : isReissueTask(name)
             ? reissue.functions.get(name)
@@ -258,11 +273,12 @@ const grant = (action: string, resource: unknown) => `${action} ${JSON.stringify
 
 describe('the CDK app', () => {
   it('lists every handler of ROUTES and every workflow task in exactly one access class of this test', () => {
-    expect([...new Set([...TABLE_READERS, ...TABLE_WRITERS, ...CA_USERS, ...NO_ACCESS])].sort()).toEqual([...FUNCTIONS].sort());
+    expect([...new Set([...TABLE_READERS, ...TABLE_WRITERS, ...PUBLICATION_READERS, ...CA_USERS, ...NO_ACCESS])].sort()).toEqual([...FUNCTIONS].sort());
+    expect(PUBLICATION_READERS.filter((h) => [...TABLE_READERS, ...TABLE_WRITERS, ...CA_USERS].includes(h))).toEqual([]);
     expect(HANDLERS.filter((h) => isTask(h) || isReissueTask(h))).toEqual([]);
     expect([...WORKFLOW_STARTERS, ...REISSUE_STARTERS, ...TASK_RESPONDERS].filter((h) => !TABLE_WRITERS.includes(h))).toEqual([]);
     expect([...KEY_VAULT_SEALERS, ...KEY_VAULT_OPENERS].filter((h) => !FUNCTIONS.includes(h))).toEqual([]);
-    expect(NO_ACCESS.filter((h) => [...TABLE_READERS, ...TABLE_WRITERS, ...CA_USERS].includes(h))).toEqual([]);
+    expect(NO_ACCESS.filter((h) => [...TABLE_READERS, ...TABLE_WRITERS, ...PUBLICATION_READERS, ...CA_USERS].includes(h))).toEqual([]);
     expect(TABLE_READERS.filter((h) => TABLE_WRITERS.includes(h))).toEqual([]);
     expect([...INTAKE_UPLOADERS, ...INTAKE_PROCESSORS, ...INTAKE_RENOTIFIERS, ...EVIDENCE_WRITERS, ...EVIDENCE_READERS].filter((h) => !FUNCTIONS.includes(h))).toEqual([]);
     // At most one kind of intake access each; a renotifier closes the slots it finds empty (a write).
@@ -563,7 +579,8 @@ describe('the expiry sweep', () => {
   });
 
   it('runs hourly from one enabled EventBridge rule on the default bus: rate(1 hour), no event pattern', () => {
-    template.resourceCountIs('AWS::Events::Rule', 1);
+    // The other rule is the CA publisher's (below).
+    expect(Object.keys(resources('AWS::Events::Rule')).sort()).toEqual([id(caPublisher.rule), ruleId()].sort());
     expect(rule()).toMatchObject({ ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' });
     expect(rule()).not.toHaveProperty('EventPattern');
     expect(rule()).not.toHaveProperty('EventBusName');
@@ -620,7 +637,7 @@ describe('the expiry sweep', () => {
     ]);
     // And EventBridge may invoke no other function.
     const forEvents = Object.values(resources('AWS::Lambda::Permission')).filter(({ Properties }) => JSON.stringify(Properties.Principal).includes('events.'));
-    expect(forEvents.map(({ Properties }) => Properties.FunctionName)).toEqual([arnOf(sweeperId())]);
+    expect(forEvents.map(({ Properties }) => Properties.FunctionName).sort(byJson)).toEqual([arnOf(sweeperId()), arnOf(id(caPublisher.function))].sort(byJson));
   });
 
   it('is reached by no route, queue or workflow', () => {
@@ -628,6 +645,33 @@ describe('the expiry sweep', () => {
     for (const type of ['AWS::ApiGatewayV2::Integration', 'AWS::Lambda::EventSourceMapping', 'AWS::StepFunctions::StateMachine']) {
       expect(JSON.stringify(resources(type)), type).not.toContain(fnArn);
       expect(JSON.stringify(resources(type)), type).not.toContain(JSON.stringify(ref(sweeperId())));
+    }
+  });
+});
+
+describe('the CA publisher', () => {
+  const publisherId = () => id(caPublisher.function);
+
+  it('runs during the deployment, after the table and the CA secret exist, through a CDK trigger that invokes its current version and waits for the result', () => {
+    const triggers = Object.values(resources('Custom::Trigger')) as unknown as { Properties: Record<string, unknown>; DependsOn?: string[] }[];
+    expect(triggers).toHaveLength(1);
+    const { Properties: trigger, DependsOn: dependsOn } = triggers[0]!;
+    expect(trigger).toMatchObject({ InvocationType: 'RequestResponse', ExecuteOnHandlerChange: true });
+    const versionId = (trigger.HandlerArn as { Ref: string }).Ref;
+    expect(resources('AWS::Lambda::Version')[versionId]?.Properties.FunctionName).toEqual(ref(publisherId()));
+    expect(dependsOn).toEqual(expect.arrayContaining([tableId, secretId]));
+  });
+
+  it('runs every 6 hours from its own enabled rule, four times within the day before a CRL goes stale', () => {
+    const rule = resources('AWS::Events::Rule')[id(caPublisher.rule)]!.Properties;
+    expect(rule).toMatchObject({ ScheduleExpression: 'rate(6 hours)', State: 'ENABLED' });
+    expect(JSON.stringify(rule.Targets)).toContain(publisherId());
+    expect(PUBLISH_EVERY_MS * 4).toBeLessThanOrEqual(24 * 3600 * 1000);
+  });
+
+  it('is reached by no route, queue or workflow', () => {
+    for (const type of ['AWS::ApiGatewayV2::Integration', 'AWS::Lambda::EventSourceMapping', 'AWS::StepFunctions::StateMachine']) {
+      expect(JSON.stringify(resources(type)), type).not.toContain(publisherId());
     }
   });
 });
@@ -662,13 +706,18 @@ describe('the functions', () => {
     expect([...reissue.functions.keys()].sort()).toEqual([...REISSUE_TASKS].sort());
     expect(LETTER_PROCESSOR_ENTRY).toBe(`functions/${PROCESSOR}.ts`);
     expect(SWEEP_ENTRY).toBe(`functions/${SWEEPER}.ts`);
+    expect(PUBLISH_CA_ENTRY).toBe(`functions/${PUBLISHER}.ts`);
     // Besides ours and the user pool's Pre Token Generation trigger (test/infra/api.test.ts), only
     // CDK's handler that writes the intake bucket's notification configuration, and its
     // BucketDeployment handler, which copies the console's files.
     const issuerFunctions = api.issuerFunctions.map((f) => id(f));
     const others = Object.entries(resources('AWS::Lambda::Function')).filter(([logicalId]) => !FUNCTIONS.some((f) => id(fnOf(f)) === logicalId) && !issuerFunctions.includes(logicalId));
-    expect(others.map(([logicalId]) => logicalId).sort()).toEqual([expect.stringMatching(/^BucketNotificationsHandler/), expect.stringMatching(/^CustomCDKBucketDeployment/)]);
-    template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length + TASKS.length + REISSUE_TASKS.length + 2 + issuerFunctions.length + others.length);
+    expect(others.map(([logicalId]) => logicalId).sort()).toEqual([
+      expect.stringMatching(/^AWSCDKTriggerCustomResourceProvider/),
+      expect.stringMatching(/^BucketNotificationsHandler/),
+      expect.stringMatching(/^CustomCDKBucketDeployment/),
+    ]);
+    template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length + TASKS.length + REISSUE_TASKS.length + 3 + issuerFunctions.length + others.length);
     for (const handler of FUNCTIONS) {
       expect(resources('AWS::Lambda::Function')[id(fnOf(handler))]?.Properties).toMatchObject({
         Handler: 'index.handler',
@@ -704,7 +753,7 @@ describe('the functions', () => {
 
   it.each(FUNCTIONS)('%s has TABLE_NAME exactly when it is granted the table', (handler) => {
     const variables = functionProps(handler).Environment.Variables;
-    if ([...TABLE_READERS, ...TABLE_WRITERS].includes(handler)) expect(variables.TABLE_NAME).toEqual(ref(tableId));
+    if ([...TABLE_READERS, ...TABLE_WRITERS, ...PUBLICATION_READERS].includes(handler)) expect(variables.TABLE_NAME).toEqual(ref(tableId));
     else expect(variables).not.toHaveProperty('TABLE_NAME');
   });
 
@@ -769,13 +818,25 @@ describe('least privilege', () => {
     for (const statement of dynamo) expect(resourceSet(statement.Resource)).toEqual(tableResources);
   });
 
-  it.each(CA_USERS)('%s may read the CA secret and store it once, and nothing else on it', (handler) => {
+  it.each(PUBLICATION_READERS)('%s may only GetItem in the CA partition (by dynamodb:LeadingKeys), on the table, not its indexes', (handler) => {
+    const statements = roleStatements(handler);
+    const dynamo = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toEqual([
+      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: arnOf(tableId), Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CA_PARTITION] } } },
+    ]);
+    const kms = statements.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+    expect(kms.flatMap(actions).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    for (const statement of kms) expect(statement.Condition?.StringEquals?.['kms:ViaService']).toBeDefined();
+  });
+
+  it.each(CA_USERS)('%s may read the CA secret, and store it once exactly when it creates the CA, and nothing else on it', (handler) => {
+    const creates = CA_CREATORS.includes(handler);
     const secrets = roleStatements(handler).filter((s) => actions(s).some((a) => a.startsWith('secretsmanager:')));
-    expect(secrets.flatMap(actions).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    expect(secrets.flatMap(actions).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', ...(creates ? ['secretsmanager:PutSecretValue'] : [])]);
     for (const statement of secrets) expect(statement.Resource).toEqual(ref(secretId));
     // Its key only through Secrets Manager: decrypt to read, a data key to write.
     const viaKey = keyStatementsFor(handler, caKeyId);
-    expect(viaKey.flatMap(actions).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(viaKey.flatMap(actions).sort()).toEqual(['kms:Decrypt', ...(creates ? ['kms:GenerateDataKey'] : [])]);
     for (const statement of viaKey) {
       expect(JSON.stringify(statement.Condition?.StringEquals?.['kms:ViaService'])).toContain('secretsmanager.');
     }
@@ -786,7 +847,7 @@ describe('least privilege', () => {
     expect(keyStatementsFor(handler, caKeyId)).toEqual([]);
   });
 
-  it.each(FUNCTIONS.filter((h) => !TABLE_READERS.includes(h) && !TABLE_WRITERS.includes(h)))('%s has no access to the table or its key', (handler) => {
+  it.each(FUNCTIONS.filter((h) => ![...TABLE_READERS, ...TABLE_WRITERS, ...PUBLICATION_READERS].includes(h)))('%s has no access to the table or its key', (handler) => {
     const granted = roleStatements(handler).flatMap(actions);
     expect(granted.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
     expect(JSON.stringify(roleStatements(handler))).not.toContain(tableKeyId);

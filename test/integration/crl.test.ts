@@ -337,6 +337,8 @@ function hooked(inner: CrlStore, hooks: Hooks): CrlStore & { saves: boolean[] } 
   const saves: boolean[] = [];
   return {
     saves,
+    loadCaCertificate: () => inner.loadCaCertificate(),
+    saveCaCertificate: (pem) => inner.saveCaCertificate(pem),
     addEntries: (entries) => inner.addEntries(entries),
     async listEntries() {
       const entries = await inner.listEntries();
