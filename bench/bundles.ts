@@ -35,7 +35,7 @@ export interface BundleResults {
 }
 
 /** The app's functions, one per entry, with what CDK tells esbuild for each. */
-function functionsOfApp(): ServiceFunction[] {
+export function functionsOfApp(): ServiceFunction[] {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const { stack } = buildApp(app);
   const byEntry = new Map<string, ServiceFunction>();
@@ -44,7 +44,7 @@ function functionsOfApp(): ServiceFunction[] {
 }
 
 /** CDK's BundlingOptions, as the esbuild call NodejsFunction makes of them. */
-function esbuildOptions(fn: ServiceFunction, outdir: string): BuildOptions {
+export function esbuildOptions(fn: ServiceFunction, outdir: string): BuildOptions {
   const b = fn.bundlingOptions;
   return {
     entryPoints: [resolve(PROJECT_ROOT, fn.entry)],

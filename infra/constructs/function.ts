@@ -335,6 +335,9 @@ export class ServiceFunction extends NodejsFunction {
  */
 export const CREDENTIALS_PACKAGE = '@aws-sdk/credential-provider-node';
 export const LAMBDA_CREDENTIALS = 'lib/lambda/credentials.ts';
+/** pdf-lib's standard-font metrics, and the names-only stand-in the bundles get (lib/lambda/no-standard-fonts.ts). */
+export const STANDARD_FONTS_PACKAGE = '@pdf-lib/standard-fonts';
+export const LAMBDA_STANDARD_FONTS = 'lib/lambda/no-standard-fonts.ts';
 
 /**
  * One ESM file built by the local esbuild, minified with source maps, with a `require` for
@@ -351,7 +354,10 @@ function bundlingOptions(props: ServiceFunctionProps): BundlingOptions {
     mainFields: ['module', 'main'],
     banner: REQUIRE_SHIM,
     externalModules: [],
-    esbuildArgs: { [`--alias:${CREDENTIALS_PACKAGE}`]: resolve(PROJECT_ROOT, LAMBDA_CREDENTIALS) },
+    esbuildArgs: {
+      [`--alias:${CREDENTIALS_PACKAGE}`]: resolve(PROJECT_ROOT, LAMBDA_CREDENTIALS),
+      [`--alias:${STANDARD_FONTS_PACKAGE}`]: resolve(PROJECT_ROOT, LAMBDA_STANDARD_FONTS),
+    },
     ...(props.nodeModules?.length
       ? {
           nodeModules: props.nodeModules,

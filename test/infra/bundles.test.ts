@@ -1,6 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build, type BuildResult } from 'esbuild';
+import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
+import { esbuildOptions, functionsOfApp } from '../../bench/bundles.js';
+import { PROJECT_ROOT } from '../../infra/constructs/function.js';
+import { LETTER_PROCESSOR_ENTRY } from '../../infra/constructs/letter-processing.js';
 
 /**
  * sharp ships a native binary that only the letter processor's asset installs (for arm64); any
@@ -38,5 +46,61 @@ describe('function bundles', () => {
 
   it('finds zod where it should: in an API function', async () => {
     expect((await bundle('get-certificate')).outputFiles[0]!.text).toContain(ZOD);
+  });
+});
+
+describe('the letter processor, bundled with the options CDK gives it', () => {
+  // Built as bench/bundles.ts builds every function for maxBundleKb: the same esbuild options,
+  // the aliases of infra/constructs/function.ts included.
+  const processor = functionsOfApp().find((fn) => fn.entry === LETTER_PROCESSOR_ENTRY)!;
+
+  it("leaves pdf-lib's standard-font tables out (no function embeds a font with pdf-lib)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'certrevoke-processor-'));
+    try {
+      const result = await build({ ...esbuildOptions(processor, dir), write: false, metafile: true });
+      const inputs = Object.keys(result.metafile.inputs);
+      expect(inputs.some((path) => path.includes('pdf-lib/cjs/core/parser/PDFParser.js'))).toBe(true);
+      expect(inputs.filter((path) => path.includes('@pdf-lib/standard-fonts'))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("still checks a PDF in its worker thread, and fails loudly if anything asks the stand-in for a font", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'certrevoke-processor-'));
+    try {
+      // The inspector as the processor bundles it: its PDF worker loads this very bundle.
+      const options = esbuildOptions(processor, dir);
+      await build({
+        ...options,
+        entryPoints: undefined,
+        stdin: {
+          contents: `export { ContentLetterInspector } from './lib/adapters/content-letter-inspector.ts';\nexport { Font } from '@pdf-lib/standard-fonts';`,
+          resolveDir: PROJECT_ROOT,
+          loader: 'ts',
+        },
+      });
+      await symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      const pdf = await PDFDocument.create();
+      // Over the letters' 1,024-byte minimum.
+      for (let page = 0; page < 8; page++) pdf.addPage().drawRectangle({ x: 40, y: 40, width: 200, height: 100 });
+      await writeFile(join(dir, 'letter.pdf'), await pdf.save({ useObjectStreams: false }));
+      const script = `
+        import { readFileSync } from 'node:fs';
+        const { ContentLetterInspector, Font } = await import('./index.mjs');
+        const verdict = await new ContentLetterInspector().inspect(new Uint8Array(readFileSync('letter.pdf')), ['pdf']);
+        let font;
+        try { Font.load('Helvetica'); } catch (error) { font = error.message; }
+        console.log(JSON.stringify({ ok: verdict.ok, type: verdict.type, detail: verdict.detail, font }));
+        process.exit(0);`;
+      // A file, not `-e`: the worker thread inherits the process's flags, and `--input-type` fails it.
+      await writeFile(join(dir, 'run.mjs'), script);
+      const out = execFileSync(process.execPath, ['run.mjs'], { cwd: dir, encoding: 'utf8' });
+      const result = JSON.parse(out) as { ok: boolean; type: string; detail?: string; font: string };
+      expect(result).toMatchObject({ ok: true, type: 'pdf' });
+      expect(result.font).toMatch(/standard fonts are not bundled/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
