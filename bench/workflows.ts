@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { onDynamoCall } from '../lib/adapters/dynamo-client.js';
 import { PROJECT_ROOT } from '../infra/constructs/function.js';
+import { LETTER_PROCESSOR_MEMORY_MB } from '../infra/constructs/letter-processing.js';
 import { jpegLetter } from '../test/fixtures/letters.js';
 import type { Json } from '../test/support/local-runtime.js';
 import { median, progress, status, table, UsageError, emitJson } from './cli.js';
@@ -61,7 +62,8 @@ const PRICE = {
   s3Get: 0.0004 / 1000,
   apiGatewayRequest: 1.0 / 1e6,
 };
-const ASSUME = { apiGb: 0.5, apiSeconds: 0.1, taskGb: 0.5, taskSeconds: 0.2, processorGb: 1, processorSeconds: 0.5, itemKb: 3 };
+// The processor's memory is the stack's (API handlers and tasks have ServiceFunction's default 512 MB).
+const ASSUME = { apiGb: 0.5, apiSeconds: 0.1, taskGb: 0.5, taskSeconds: 0.2, processorGb: LETTER_PROCESSOR_MEMORY_MB / 1024, processorSeconds: 0.5, itemKb: 3 };
 const ASSUMPTIONS = [
   'us-east-1 list prices: Lambda arm64 $0.0000133334/GB-s + $0.20/M requests; HTTP API $1.00/M; Step Functions Standard $0.025/1,000 transitions; DynamoDB on-demand $0.125/M RRU, $0.625/M WRU; S3 $0.005/1,000 PUT/POST/COPY, $0.0004/1,000 GET',
   `Lambda: API handlers ${ASSUME.apiGb * 1024} MB × ${ASSUME.apiSeconds * 1000} ms, workflow tasks ${ASSUME.taskGb * 1024} MB × ${ASSUME.taskSeconds * 1000} ms, letter processor ${ASSUME.processorGb * 1024} MB × ${ASSUME.processorSeconds * 1000} ms (billed duration, warm)`,
