@@ -26,7 +26,6 @@ export interface IssueRequest {
 
 /** The CA that signs certificates (and later CRLs). */
 export interface CertificateAuthority {
-  caCertificatePem(): Promise<string>;
   issue(request: IssueRequest): Promise<IssuedCertificate>;
 }
 
@@ -77,8 +76,6 @@ export interface CrlEntry {
 export interface RevocationAuthority {
   /** Records the entries (an already-recorded serial keeps its first entry) and re-signs the CRL. */
   revoke(entries: CrlEntry[]): Promise<void>;
-  /** The current CRL, DER. */
-  currentCrl(): Promise<Uint8Array>;
 }
 
 /** Checks that a domain publishes a validation value (DNS TXT record or HTTP file). */

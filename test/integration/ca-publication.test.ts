@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,13 +43,17 @@ function openssl(...args: string[]): string {
   return execFileSync('/usr/bin/openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** What `openssl crl` reads off the DER against the CA certificate: the verdict and the CRL number. */
+/**
+ * What `openssl crl` reads off the DER against the CA certificate: whether the signature
+ * verified (it exits 0 either way, saying `verify OK` or `verify failure` on stderr) and the CRL number.
+ */
 async function checkCrl(der: Uint8Array, caPem: string): Promise<{ verified: boolean; crlNumber: number }> {
   const [derPath, caPath] = [join(dir, 'crl.der'), join(dir, 'ca.pem')];
   await writeFile(derPath, der);
   await writeFile(caPath, caPem);
-  const out = execFileSync('/usr/bin/openssl', ['crl', '-inform', 'DER', '-in', derPath, '-CAfile', caPath, '-noout', '-crlnumber'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return { verified: true, crlNumber: Number.parseInt(/crlNumber=(?:0x)?([0-9A-F]+)/i.exec(out)![1]!, 16) };
+  const result = spawnSync('/usr/bin/openssl', ['crl', '-inform', 'DER', '-in', derPath, '-CAfile', caPath, '-noout', '-crlnumber'], { encoding: 'utf8' });
+  const crlNumber = /crlNumber=(?:0x)?([0-9A-F]+)/i.exec(result.stdout)?.[1];
+  return { verified: result.status === 0 && result.stderr.includes('verify OK'), crlNumber: crlNumber === undefined ? Number.NaN : Number.parseInt(crlNumber, 16) };
 }
 
 describe('EmbeddedCa publication', () => {
@@ -70,6 +74,9 @@ describe('EmbeddedCa publication', () => {
     const first = await store.loadCrl();
     expect(first).toBeDefined();
     expect(await checkCrl(first!.der, pem)).toEqual({ verified: true, crlNumber: 1 });
+    // The check can fail: another CA's certificate does not verify this CRL.
+    const otherCa = await new EmbeddedCa(new FileCaKeyStore(join(dir, `${table.tableName}-other`))).caCertificatePem();
+    expect((await checkCrl(first!.der, otherCa)).verified).toBe(false);
     await newCa().publish();
     expect((await store.loadCrl())!.crlNumber).toBe(1);
   });

@@ -68,7 +68,7 @@ afterAll(async () => {
 let n = 0;
 /** A letter-route request: `application` (jpg/gif/pdf) for DNSPod SM2 OV, `confirmation` (jpg/png/pdf) for other OV. */
 async function letterRequest(kind: 'application' | 'confirmation'): Promise<string> {
-  const ca = { issue: async () => ({ pem: '', chainPem: 'x', serialNumber: `0A${String(++n).padStart(30, '0')}`, csrPem: '', publicKeySha256: '' }), caCertificatePem: async () => '' };
+  const ca = { issue: async () => ({ pem: '', chainPem: 'x', serialNumber: `0A${String(++n).padStart(30, '0')}`, csrPem: '', publicKeySha256: '' }) };
   const cert = await registerCertificate(
     { store: deps.certificates, ca, clock: () => new Date(), newId: () => `crt_${Date.now()}_${n}`, inspectPem: () => ({ serialNumber: '', notBefore: '', notAfter: '' }) },
     { sub: 'op', account: 'ops', roles: ['operator'] },

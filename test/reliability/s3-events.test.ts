@@ -117,7 +117,6 @@ let serial = 0;
 async function letterRequest(): Promise<{ id: string; certificateId: string }> {
   const ca = {
     issue: async () => ({ pem: '', chainPem: 'x', serialNumber: `0B${String(++serial).padStart(30, '0')}`, csrPem: '', publicKeySha256: '' }),
-    caCertificatePem: async () => '',
   };
   const now = Date.now();
   const cert = await registerCertificate(
