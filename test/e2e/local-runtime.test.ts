@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/http/contract.js';
 import { planRevocationRoute, type CertificateFacts } from '../../lib/domain/index.js';
-import { eventually, mintToken, runToExit, startRuntimeProcess, type RuntimeProcess } from '../support/local-runtime.js';
+import { eventually, mintToken, runToExit, showOutputOnFailure, startRuntimeProcess, type RuntimeProcess } from '../support/local-runtime.js';
 
 let runtime: RuntimeProcess;
 let dataDir: string;
@@ -44,6 +44,8 @@ async function register(body: unknown): Promise<CertificateReply['certificate']>
   expect(res.status, await res.clone().text()).toBe(201);
   return ((await res.json()) as CertificateReply).certificate;
 }
+
+showOutputOnFailure(() => runtime);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'certrevoke-e2e-'));

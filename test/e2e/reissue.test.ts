@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, eventually, mintToken, startRuntimeProcess, type Json, type RuntimeProcess } from '../support/local-runtime.js';
+import { apiCall, eventually, mintToken, showOutputOnFailure, startRuntimeProcess, type Json, type RuntimeProcess } from '../support/local-runtime.js';
 
 /** Reissue through the local runtime over HTTP, with openssl checking what the CA issued. Time runs 10,000× faster. */
 const DAY = 24 * 60 * 60 * 1000;
@@ -52,6 +52,8 @@ async function download(id: string): Promise<string> {
 function openssl(args: string[], input?: string): string {
   return execFileSync('openssl', args, { input, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
 }
+
+showOutputOnFailure(() => rt);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'certrevoke-reissue-'));

@@ -9,7 +9,7 @@ import type { Revocation } from '../../lib/app/model.js';
 import type { Workflows } from '../../lib/app/ports.js';
 import { awaitCallback, type StepDeps } from '../../lib/app/revocation-steps.js';
 import { createTestTable } from '../support/dynamo.js';
-import { eventually, mintToken, registrationBody, type Json, type RuntimeProcess } from '../support/local-runtime.js';
+import { eventually, mintToken, registrationBody, uploadToSlot, type Json, type RuntimeProcess } from '../support/local-runtime.js';
 import { jpegLetter } from '../fixtures/letters.js';
 import {
   canonicalSerial,
@@ -17,7 +17,6 @@ import {
   dynamoOf,
   Exposure,
   isGone,
-  postLetter,
   processes,
   secretsOf,
   storedRevocation,
@@ -125,7 +124,7 @@ function client(rt: RuntimeProcess, p: People) {
     async uploadLetter(id: string): Promise<void> {
       const slot = await call('POST', `/revocations/${id}/letter-upload`, p.customer);
       expect(slot.status, slot.text).toBe(201);
-      expect(await postLetter(slot.body, await jpegLetter(), 'letter.jpg')).toBeLessThan(300);
+      expect(await uploadToSlot(slot.body, await jpegLetter(), 'letter.jpg')).toBeLessThan(300);
     },
     async publishDns(revocation: Json): Promise<void> {
       const { name, value } = revocation.validation.dns as { name: string; value: string };

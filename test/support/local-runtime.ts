@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { afterEach } from 'vitest';
 import { freePort } from '../../infra/local/dynamodb-local.js';
 
 export interface RuntimeProcess {
@@ -44,6 +45,17 @@ export async function startRuntimeProcess(args: string[], timeoutMs = 60_000, en
       return exited;
     },
   };
+}
+
+/**
+ * After a failed test, prints the end of the runtime's own output (its error logs: a processor
+ * failure, a dead-lettered event), which the failed assertion alone does not show.
+ */
+export function showOutputOnFailure(runtime: () => RuntimeProcess | undefined, tailChars = 6000): void {
+  afterEach(({ task }) => {
+    const rt = runtime();
+    if (task.result?.state === 'fail' && rt) console.error(`runtime output (last ${tailChars} characters):\n${rt.output().slice(-tailChars)}`);
+  });
 }
 
 /** Runs the entry point to completion (for runs expected to fail fast). */
@@ -92,6 +104,18 @@ export async function apiCall(url: string, method: string, path: string, token?:
     json = { text };
   }
   return { status: res.status, body: json, text };
+}
+
+/**
+ * A real multipart POST of a letter to its presigned slot, as a browser form sends it (the
+ * file last); with `contentType`, the form also declares it, as the console does.
+ */
+export async function uploadToSlot(slot: Json, bytes: Uint8Array, filename: string, contentType?: string): Promise<number> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(slot.fields as Record<string, string>)) form.append(name, value);
+  if (contentType) form.append('Content-Type', contentType);
+  form.append('file', new Blob([bytes], contentType ? { type: contentType } : {}), filename);
+  return (await fetch(slot.url as string, { method: 'POST', body: form })).status;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

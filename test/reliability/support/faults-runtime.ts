@@ -180,11 +180,3 @@ function collectSecrets(value: unknown, into: Set<string>, key = ''): void {
   }
   if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) collectSecrets(v, into, k);
 }
-
-/** A real multipart POST to the presigned URL, as the console sends it (the file last). */
-export async function postLetter(slot: Json, bytes: Uint8Array, filename: string): Promise<number> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(slot.fields as Record<string, string>)) form.append(name, value);
-  form.append('file', new Blob([bytes]), filename);
-  return (await fetch(slot.url as string, { method: 'POST', body: form })).status;
-}
