@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { issueReissue } from '../lib/app/reissues.js';
-import { reissueDeps } from '../lib/root.js';
+import { reissueIssueDeps } from '../lib/root.js';
 import { taskHandler } from '../lib/task-handler.js';
 
-export const handler = taskHandler('reissue-issue', z.object({ reissueId: z.string() }), (input) => issueReissue(reissueDeps(), input.reissueId));
+export const handler = taskHandler('reissue-issue', z.object({ reissueId: z.string() }), (input) => issueReissue(reissueIssueDeps(), input.reissueId));

@@ -6,7 +6,7 @@ import { FileCaKeyStore } from './adapters/file-ca-key-store.js';
 import { inspectPem } from './adapters/pem.js';
 import { SecretsManagerCaKeyStore } from './adapters/secrets-manager-ca-key-store.js';
 import type { CertificateDeps } from './app/certificates.js';
-import type { Clock } from './app/ports.js';
+import type { CertificateStore, Clock, ReissueStore, RevocationStore } from './app/ports.js';
 import type { CaPublication } from './adapters/crl-store.js';
 import { DynamoCrlStore } from './adapters/dynamo-crl-store.js';
 import { DynamoRevocationStore } from './adapters/dynamo-revocation-store.js';
@@ -26,7 +26,7 @@ import { X509CsrToolkit } from './adapters/csr-toolkit.js';
 import { DynamoReissueStore } from './adapters/dynamo-reissue-store.js';
 import { FileKeyVault } from './adapters/file-key-vault.js';
 import { KmsKeyVault } from './adapters/kms-key-vault.js';
-import type { ReissueDeps, ReissueStepDeps } from './app/reissues.js';
+import type { ReissueIssueDeps, ReissueStepDeps, ReissueSubmitDeps } from './app/reissues.js';
 import type { ReviewDeps } from './app/reviews.js';
 import type { SweepDeps } from './app/sweeps.js';
 import { DynamoSweepStore } from './adapters/dynamo-sweep-store.js';
@@ -45,6 +45,13 @@ function once<T>(make: () => T): () => T {
 function withLazy<B extends object, E extends object>(base: B, extra: { [K in keyof E]: () => E[K] }): B & E {
   const properties = Object.fromEntries(Object.entries(extra).map(([key, make]) => [key, { get: make as () => unknown, enumerable: true }]));
   return Object.create(base, properties) as B & E;
+}
+
+interface RequestReads {
+  certificates: CertificateStore;
+  revocations: RevocationStore;
+  reissues: ReissueStore;
+  clock: Clock;
 }
 
 const tableConfig = /* @__PURE__ */ once(() => readTableConfig(process.env));
@@ -76,6 +83,26 @@ export const certificateDeps = /* @__PURE__ */ once(
 );
 
 export const revocationStore = /* @__PURE__ */ once(() => new DynamoRevocationStore(documentClient(), tableConfig().tableName));
+
+/**
+ * The stores of certificates and requests and the clock, and nothing else: what the functions
+ * that only read (or answer from) a request start from, so their bundles leave out the
+ * workflows, S3 and domain-probe clients the other deps carry.
+ */
+export const requestReads = /* @__PURE__ */ once(
+  (): RequestReads => ({
+    get certificates() {
+      return certificateStore();
+    },
+    get revocations() {
+      return revocationStore();
+    },
+    get reissues() {
+      return reissueStore();
+    },
+    clock: systemClock,
+  }),
+);
 
 const workflows = /* @__PURE__ */ once(() => {
   const config = readWorkflowConfig(process.env);
@@ -166,7 +193,7 @@ export const letterDeps = /* @__PURE__ */ once(
 // Each letter function gets only its own extra collaborator: the template (PDF writer, font metrics),
 // the upload signer (the presigned-POST client) or the inspector (sharp, pdf-lib in a worker).
 export const letterProcessingDeps = /* @__PURE__ */ once((): ProcessingDeps => withLazy(letterDeps(), { inspector: letterInspector }));
-export const letterTemplateDeps = /* @__PURE__ */ once(() => withLazy(letterDeps(), { template: letterTemplateRenderer }));
+export const letterTemplateDeps = /* @__PURE__ */ once(() => withLazy(requestReads(), { template: letterTemplateRenderer }));
 const uploadSigner = /* @__PURE__ */ once(() => new S3UploadSigner(readLetterConfig(process.env)));
 export const letterUploadDeps = /* @__PURE__ */ once(() => withLazy(letterDeps(), { uploads: uploadSigner }));
 
@@ -205,35 +232,21 @@ export const reissueStepDeps = /* @__PURE__ */ once(
   }),
 );
 
-export const reissueDeps = /* @__PURE__ */ once((): ReissueDeps => withLazy(reissueStepDeps(), { ca: certificateAuthority, csr: csrToolkit, vault: keyVault }));
+// Submission and issue apart: neither bundle carries the other's collaborators (the CA and its
+// secret client; the key vault's KMS client).
+export const reissueSubmitDeps = /* @__PURE__ */ once((): ReissueSubmitDeps => withLazy(reissueStepDeps(), { csr: csrToolkit, vault: keyVault }));
+export const reissueIssueDeps = /* @__PURE__ */ once((): ReissueIssueDeps => withLazy(reissueStepDeps(), { ca: certificateAuthority }));
 /** The private-key download opens the sealed key: the vault, not the CA or the CSR toolkit. */
-export const reissueKeyDeps = /* @__PURE__ */ once(() => withLazy(reissueStepDeps(), { vault: keyVault }));
+export const reissueKeyDeps = /* @__PURE__ */ once(() => withLazy(requestReads(), { vault: keyVault }));
 
 /**
- * Reviews span revocations (with links to their letters) and reissues. Its own getters, not
- * letterDeps': a reviewer's function has no use for the letter template (PDF writer, font metrics).
+ * Reviews span revocations (with links to their letters) and reissues. Each review function gets
+ * only its extra collaborator: the letter links (S3 presigner) to read one, the workflows (Step
+ * Functions) to decide one; the queue needs neither.
  */
-export const reviewDeps = /* @__PURE__ */ once(
-  (): ReviewDeps & Pick<LetterDeps, 'letters'> => ({
-    get certificates() {
-      return certificateStore();
-    },
-    get revocations() {
-      return revocationStore();
-    },
-    get reissues() {
-      return reissueStore();
-    },
-    get letters() {
-      return letterStore();
-    },
-    get workflows() {
-      return workflows();
-    },
-    clock: systemClock,
-    warn,
-  }),
-);
+export const reviewReadDeps = requestReads;
+export const reviewLinkDeps = /* @__PURE__ */ once(() => withLazy(requestReads(), { letters: letterStore }));
+export const reviewDeps = /* @__PURE__ */ once((): ReviewDeps => withLazy(requestReads(), { workflows, warn: () => warn }));
 
 /** The sweep: the due index, the stores it changes, and a look at upload slots it closes. */
 export const sweepDeps = /* @__PURE__ */ once(

@@ -34,7 +34,7 @@ export interface LetterDeps {
 }
 
 /** The pre-filled PDF the customer prints, signs, stamps and scans (letter route only). */
-export async function letterTemplate(deps: LetterDeps & { template: LetterTemplateRenderer }, caller: Caller, revocationId: string): Promise<Uint8Array> {
+export async function letterTemplate(deps: { certificates: CertificateStore; revocations: RevocationStore; template: LetterTemplateRenderer }, caller: Caller, revocationId: string): Promise<Uint8Array> {
   const r = await getOwnRevocation(deps, caller, revocationId);
   if (!r.letter) throw new RuleViolationError('WRONG_STATE', 'This revocation does not need a letter.');
   const certificate = await getOwnCertificate({ store: deps.certificates }, caller, r.certificateId).catch(() => undefined);

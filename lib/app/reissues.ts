@@ -26,6 +26,10 @@ export interface ReissueDeps {
 
 /** What the workflow's steps before the issue need: the requests, not the CA, CSRs or keys. */
 export type ReissueStepDeps = Omit<ReissueDeps, 'ca' | 'csr' | 'vault'>;
+/** The submission checks or makes the CSR and seals a generated key: no CA. */
+export type ReissueSubmitDeps = Omit<ReissueDeps, 'ca'>;
+/** The issue step signs with the CA: no CSR toolkit or key vault. */
+export type ReissueIssueDeps = Omit<ReissueDeps, 'csr' | 'vault'>;
 
 const FINAL: readonly ReissueStatus[] = ['issued', 'failed'];
 
@@ -48,7 +52,7 @@ export class PrivateKeyGoneError extends DomainError {
  *    (DV, or unchanged enterprise details).
  * 4. One transaction: the certificate → `reissuing`, the lock taken, the request and its event.
  */
-export async function submitReissue(deps: ReissueDeps, caller: Caller, certificateId: string, input: SubmitReissueInput): Promise<ReissueView> {
+export async function submitReissue(deps: ReissueSubmitDeps, caller: Caller, certificateId: string, input: SubmitReissueInput): Promise<ReissueView> {
   const domain = checkDomainName(input.domain);
   if (!domain.ok) throw new InvalidRequestError('DOMAIN_INVALID', `"${input.domain}" is not a valid domain: ${domain.reason}.`, [{ path: 'body.domain', message: domain.reason }]);
   if (input.reason.trim() === '') throw new InvalidRequestError('REASON_REQUIRED', 'A reason is required to reissue a certificate.');
@@ -116,7 +120,7 @@ export async function submitReissue(deps: ReissueDeps, caller: Caller, certifica
   }
 }
 
-async function csrFor(deps: ReissueDeps, id: string, certificate: Certificate, input: SubmitReissueInput, domain: string) {
+async function csrFor(deps: ReissueSubmitDeps, id: string, certificate: Certificate, input: SubmitReissueInput, domain: string) {
   const invalid = (reason: string) => new InvalidRequestError('CSR_INVALID', `The CSR is not valid: ${reason}`, [{ path: 'body.csr', message: reason }]);
   if (input.csrMode === 'original') {
     if (!certificate.csrPem || !certificate.publicKeySha256) throw invalid('no CSR is on record for this certificate; generate or paste one.');
@@ -222,7 +226,7 @@ export async function awaitReissueReview(deps: ReissueStepDeps, id: string, toke
  * transaction stores the new certificate (its id derived from the request, so never twice),
  * returns the original to `issued`, counts the reissue on the order and frees the lock.
  */
-export async function issueReissue(deps: ReissueDeps, id: string): Promise<void> {
+export async function issueReissue(deps: ReissueIssueDeps, id: string): Promise<void> {
   await retryOnConflict(() => deps.reissues.get(id), `reissue ${id}`, async (r) => {
     if (r.status === 'issued') return;
     if (r.status !== 'issuing') throw new RequestClosedError(`reissue ${r.id} is ${r.status}, not issuing`);

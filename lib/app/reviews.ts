@@ -12,7 +12,7 @@ export type ReviewDeps = Pick<RevocationDeps, 'certificates' | 'revocations' | '
 
 /** The review queue across all accounts, oldest first. */
 /** The pending queue, oldest first, each request with its certificate (one batch read a page, not one a request). */
-export async function listPendingReviews(deps: ReviewDeps, limit: number, cursor?: string): Promise<Page<ReviewView>> {
+export async function listPendingReviews(deps: Pick<ReviewDeps, 'revocations' | 'certificates' | 'clock'>, limit: number, cursor?: string): Promise<Page<ReviewView>> {
   const page = await deps.revocations.pendingReviews(limit, cursor);
   const certificates = page.items.length ? await deps.certificates.getMany(page.items.map((i) => i.request.certificateId)) : new Map<string, Certificate>();
   const now = deps.clock();
@@ -27,7 +27,7 @@ export async function listPendingReviews(deps: ReviewDeps, limit: number, cursor
 }
 
 /** A request with its certificate and, for an accepted letter, 5-minute links to it and its thumbnail. */
-export async function getReview(deps: ReviewDeps & { letters: LetterStore }, id: string): Promise<ReviewView> {
+export async function getReview(deps: Pick<ReviewDeps, 'revocations' | 'reissues' | 'certificates' | 'clock'> & { letters: LetterStore }, id: string): Promise<ReviewView> {
   const revocation = await deps.revocations.get(id);
   if (!revocation) {
     const reissue = await deps.reissues.get(id);

@@ -47,6 +47,27 @@ describe('function bundles', () => {
   it('finds zod where it should: in an API function', async () => {
     expect((await bundle('get-certificate')).outputFiles[0]!.text).toContain(ZOD);
   });
+
+  // Each function's deps carry only the collaborators its use case calls: the AWS clients of the
+  // others (and their cold start) stay out. The third column shows the bundle is the one meant.
+  const SFN = 'node_modules/@aws-sdk/client-sfn/';
+  const S3 = 'node_modules/@aws-sdk/client-s3/';
+  it.each([
+    ['submit-reissue', ['lib/adapters/secrets-manager-ca-key-store.ts', 'node_modules/@aws-sdk/client-secrets-manager/'], 'lib/adapters/kms-key-vault.ts'],
+    ['reissue-issue', ['lib/adapters/kms-key-vault.ts', 'node_modules/@aws-sdk/client-kms/', 'lib/adapters/csr-toolkit.ts'], 'lib/adapters/embedded-ca.ts'],
+    ['reissue-private-key', [SFN, 'lib/adapters/network-domain-probe.ts'], 'lib/adapters/kms-key-vault.ts'],
+    ['get-revocation', [SFN, S3], 'lib/adapters/dynamo-revocation-store.ts'],
+    ['letter-template', [SFN, S3], 'lib/adapters/pdf-letter-template.ts'],
+    ['list-reviews', [SFN, S3], 'lib/adapters/dynamo-revocation-store.ts'],
+    ['get-review', [SFN], S3],
+    ['decide-review', [S3], SFN],
+  ])('%s bundles none of %j (but %s)', async (name, absent, present) => {
+    const { outputs } = (await bundle(name)).metafile;
+    // What reached the output: the metafile's inputs also list files read and then shaken out.
+    const inputs = Object.entries(outputs[Object.keys(outputs)[0]!]!.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([file]) => file);
+    expect(inputs.filter((file) => absent.some((part) => file.includes(part)))).toEqual([]);
+    expect(inputs.some((file) => file.includes(present))).toBe(true);
+  });
 });
 
 describe('the letter processor, bundled with the options CDK gives it', () => {
