@@ -14,7 +14,7 @@ import { sharedDnsZone } from './adapters/in-memory-dns-zone.js';
 import { NetworkDomainProbe } from './adapters/network-domain-probe.js';
 import { createSfnClient, SfnWorkflows } from './adapters/sfn-workflows.js';
 import type { RevocationDeps } from './app/revocations.js';
-import type { StepDeps } from './app/revocation-steps.js';
+import type { StepDeps, ValidationStepDeps } from './app/revocation-steps.js';
 import type { DnsProvider } from './app/ports.js';
 import { logger } from './http/logger.js';
 import { ContentLetterInspector } from './adapters/content-letter-inspector.js';
@@ -145,7 +145,8 @@ const domainProbe = /* @__PURE__ */ once(() => {
 });
 const dnsProvider = (): DnsProvider => (validationConfig().dnsProvider === 'in-memory' ? sharedDnsZone : noDnsProvider);
 
-export const stepDeps = /* @__PURE__ */ once((): StepDeps => {
+/** The validation check: the probe and DNS, no workflows. */
+export const validationStepDeps = /* @__PURE__ */ once((): ValidationStepDeps => {
   const validation = validationConfig();
   return {
     get certificates() {
@@ -154,18 +155,17 @@ export const stepDeps = /* @__PURE__ */ once((): StepDeps => {
     get revocations() {
       return revocationStore();
     },
-    get workflows() {
-      return workflows();
-    },
     probe: domainProbe(),
     dns: dnsProvider(),
     clock: systemClock,
     validationPollSeconds: validation.pollSeconds,
   };
 });
+/** The wait steps: a wait already over completes its own task. */
+export const stepDeps = /* @__PURE__ */ once((): StepDeps => withLazy(validationStepDeps(), { workflows }));
 
 /** Only the Revoke task signs the CRL: the others leave the CA (X.509, ASN.1: ~170 KB) out. */
-export const revokeStepDeps = /* @__PURE__ */ once(() => withLazy(stepDeps(), { ca: revocationAuthority }));
+export const revokeStepDeps = /* @__PURE__ */ once(() => withLazy(requestReads(), { ca: revocationAuthority }));
 
 export const letterStore = /* @__PURE__ */ once(() => new S3LetterStore(readLetterConfig(process.env)));
 const letterInspector = /* @__PURE__ */ once(() => new ContentLetterInspector());

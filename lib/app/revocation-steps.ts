@@ -17,6 +17,10 @@ export interface StepDeps {
   validationPollSeconds: number;
 }
 
+/** What the validation check needs: no workflows (only a waiting task completes one). */
+export type ValidationStepDeps = Omit<StepDeps, 'workflows'>;
+type RequestSteps = Pick<StepDeps, 'revocations' | 'certificates' | 'clock'>;
+
 const FINAL: readonly Revocation['status'][] = ['revoked', 'failed'];
 
 
@@ -53,7 +57,7 @@ export interface ValidationCheck {
  * Checks the DNS record and the file of a domain-validation request. Publishes the record itself
  * when DNS is hosted here (`dns_auto`). Validated → `revoking`; past the deadline → expired.
  */
-export async function checkValidation(deps: StepDeps, revocationId: string): Promise<ValidationCheck> {
+export async function checkValidation(deps: ValidationStepDeps, revocationId: string): Promise<ValidationCheck> {
   let result: ValidationCheck = { validated: false, expired: false, waitSeconds: deps.validationPollSeconds };
   await retryOnConflict(() => deps.revocations.get(revocationId), `revocation ${revocationId}`, async (r) => {
     const v = r.validation;
@@ -76,7 +80,7 @@ export async function checkValidation(deps: StepDeps, revocationId: string): Pro
 }
 
 /** Revokes at the CA (CRL entry with the reason code), then one transaction: request and certificates `revoked`. */
-export async function completeRevocation(deps: StepDeps & { ca: RevocationAuthority }, revocationId: string): Promise<void> {
+export async function completeRevocation(deps: RequestSteps & { ca: RevocationAuthority }, revocationId: string): Promise<void> {
   await retryOnConflict(() => deps.revocations.get(revocationId), `revocation ${revocationId}`, async (r) => {
     if (r.status === 'revoked') return;
     if (r.status !== 'revoking') throw new RequestClosedError(`revocation ${r.id} is ${r.status}, not revoking`);
@@ -95,7 +99,7 @@ export async function completeRevocation(deps: StepDeps & { ca: RevocationAuthor
 }
 
 /** Ends a request as failed; its certificates return to `issued` and the customer may apply again. */
-export async function failRevocation(deps: StepDeps, revocationId: string, failureCode: string, actor = 'system', reviewerNote?: string): Promise<void> {
+export async function failRevocation(deps: RequestSteps, revocationId: string, failureCode: string, actor = 'system', reviewerNote?: string): Promise<void> {
   await retryOnConflict(() => deps.revocations.get(revocationId), `revocation ${revocationId}`, async (r) => {
     if (FINAL.includes(r.status)) return;
     await deps.revocations.transition(...(await failedState(deps, r, failureCode, actor, reviewerNote)));

@@ -52,15 +52,21 @@ describe('function bundles', () => {
   // others (and their cold start) stay out. The third column shows the bundle is the one meant.
   const SFN = 'node_modules/@aws-sdk/client-sfn/';
   const S3 = 'node_modules/@aws-sdk/client-s3/';
+  const PROBE = 'lib/adapters/network-domain-probe.ts';
   it.each([
     ['submit-reissue', ['lib/adapters/secrets-manager-ca-key-store.ts', 'node_modules/@aws-sdk/client-secrets-manager/'], 'lib/adapters/kms-key-vault.ts'],
     ['reissue-issue', ['lib/adapters/kms-key-vault.ts', 'node_modules/@aws-sdk/client-kms/', 'lib/adapters/csr-toolkit.ts'], 'lib/adapters/embedded-ca.ts'],
-    ['reissue-private-key', [SFN, 'lib/adapters/network-domain-probe.ts'], 'lib/adapters/kms-key-vault.ts'],
+    ['reissue-private-key', [SFN, PROBE], 'lib/adapters/kms-key-vault.ts'],
     ['get-revocation', [SFN, S3], 'lib/adapters/dynamo-revocation-store.ts'],
     ['letter-template', [SFN, S3], 'lib/adapters/pdf-letter-template.ts'],
     ['list-reviews', [SFN, S3], 'lib/adapters/dynamo-revocation-store.ts'],
     ['get-review', [SFN], S3],
     ['decide-review', [S3], SFN],
+    ['check-validation', [SFN], PROBE],
+    ['revocation-check-validation', [SFN], PROBE],
+    ['revocation-fail', [SFN, PROBE], 'lib/adapters/dynamo-revocation-store.ts'],
+    ['reissue-fail', [SFN, PROBE], 'lib/adapters/dynamo-reissue-store.ts'],
+    ['revocation-revoke', [SFN, PROBE], 'lib/adapters/embedded-ca.ts'],
   ])('%s bundles none of %j (but %s)', async (name, absent, present) => {
     const { outputs } = (await bundle(name)).metafile;
     // What reached the output: the metafile's inputs also list files read and then shaken out.
