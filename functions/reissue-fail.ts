@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { failReissue } from '../lib/app/reissues.js';
-import { requestReads } from '../lib/root.js';
+import { reissueReads } from '../lib/root.js';
 import { taskHandler } from '../lib/task-handler.js';
 
 const FAILURE_CODES: Record<string, string> = {
@@ -10,5 +10,5 @@ const FAILURE_CODES: Record<string, string> = {
 };
 
 export const handler = taskHandler('reissue-fail', z.object({ reissueId: z.string(), error: z.optional(z.string()) }), async (input) => {
-  await failReissue(requestReads(), input.reissueId, FAILURE_CODES[input.error ?? ''] ?? 'INTERNAL_ERROR');
+  await failReissue(reissueReads(), input.reissueId, FAILURE_CODES[input.error ?? ''] ?? 'INTERNAL_ERROR');
 });

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { failRevocation } from '../lib/app/revocation-steps.js';
-import { requestReads } from '../lib/root.js';
+import { revocationReads } from '../lib/root.js';
 import { taskHandler } from '../lib/task-handler.js';
 
 /** Workflow errors that are a product outcome keep their code; a timeout or fault is named for what it was. */
@@ -11,5 +11,5 @@ const FAILURE_CODES: Record<string, string> = {
 };
 
 export const handler = taskHandler('revocation-fail', z.object({ revocationId: z.string(), error: z.optional(z.string()) }), (input) =>
-  failRevocation(requestReads(), input.revocationId, FAILURE_CODES[input.error ?? ''] ?? 'INTERNAL_ERROR'),
+  failRevocation(revocationReads(), input.revocationId, FAILURE_CODES[input.error ?? ''] ?? 'INTERNAL_ERROR'),
 );

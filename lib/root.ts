@@ -6,7 +6,7 @@ import { FileCaKeyStore } from './adapters/file-ca-key-store.js';
 import { inspectPem } from './adapters/pem.js';
 import { SecretsManagerCaKeyStore } from './adapters/secrets-manager-ca-key-store.js';
 import type { CertificateDeps } from './app/certificates.js';
-import type { CertificateStore, Clock, ReissueStore, RevocationStore } from './app/ports.js';
+import type { Clock } from './app/ports.js';
 import type { CaPublication } from './adapters/crl-store.js';
 import { DynamoCrlStore } from './adapters/dynamo-crl-store.js';
 import { DynamoRevocationStore } from './adapters/dynamo-revocation-store.js';
@@ -48,11 +48,17 @@ function withLazy<B extends object, E extends object>(base: B, extra: { [K in ke
 }
 
 interface RequestReads {
-  certificates: CertificateStore;
-  revocations: RevocationStore;
-  reissues: ReissueStore;
+  certificates: DynamoCertificateStore;
+  revocations: DynamoRevocationStore;
+  reissues: DynamoReissueStore;
   clock: Clock;
 }
+
+/** A collaborator that is a plain value, for withLazy. */
+const value =
+  <T>(v: T) =>
+  (): T =>
+    v;
 
 const tableConfig = /* @__PURE__ */ once(() => readTableConfig(process.env));
 export const systemClock: Clock = readClock(process.env);
@@ -85,24 +91,20 @@ export const certificateDeps = /* @__PURE__ */ once(
 export const revocationStore = /* @__PURE__ */ once(() => new DynamoRevocationStore(documentClient(), tableConfig().tableName));
 
 /**
- * The stores of certificates and requests and the clock, and nothing else: what the functions
- * that only read (or answer from) a request start from, so their bundles leave out the
- * workflows, S3 and domain-probe clients the other deps carry.
+ * The stores and the clock, and nothing else: what the functions that only read (or answer from)
+ * a request start from, so their bundles leave out the workflows, S3 and domain-probe clients,
+ * and a revocation's function the reissue store (and the reverse).
  */
-export const requestReads = /* @__PURE__ */ once(
-  (): RequestReads => ({
-    get certificates() {
-      return certificateStore();
-    },
-    get revocations() {
-      return revocationStore();
-    },
-    get reissues() {
-      return reissueStore();
-    },
-    clock: systemClock,
-  }),
-);
+const certificateReads = /* @__PURE__ */ once((): Pick<RequestReads, 'certificates' | 'clock'> => ({
+  get certificates() {
+    return certificateStore();
+  },
+  clock: systemClock,
+}));
+export const revocationReads = /* @__PURE__ */ once(() => withLazy(certificateReads(), { revocations: revocationStore }));
+export const reissueReads = /* @__PURE__ */ once(() => withLazy(certificateReads(), { reissues: reissueStore }));
+/** Reviews and sweeps span both kinds of request. */
+const requestReads = /* @__PURE__ */ once((): RequestReads => withLazy(revocationReads(), { reissues: reissueStore }));
 
 const workflows = /* @__PURE__ */ once(() => {
   const config = readWorkflowConfig(process.env);
@@ -113,20 +115,7 @@ const warn = (message: string, detail: Record<string, unknown>) => logger.warn(m
 
 // Collaborators are getters: a function builds (and needs the configuration of) only what it uses.
 export const revocationDeps = /* @__PURE__ */ once(
-  (): RevocationDeps => ({
-    get certificates() {
-      return certificateStore();
-    },
-    get revocations() {
-      return revocationStore();
-    },
-    get workflows() {
-      return workflows();
-    },
-    clock: systemClock,
-    newId: () => `rev_${randomUUID().replaceAll('-', '')}`,
-    warn,
-  }),
+  (): RevocationDeps => withLazy(revocationReads(), { workflows, newId: value(() => `rev_${randomUUID().replaceAll('-', '')}`), warn: value(warn) }),
 );
 
 /** Without a hosted-DNS provider, automatic DNS falls back to the customer publishing the record. */
@@ -146,54 +135,25 @@ const domainProbe = /* @__PURE__ */ once(() => {
 const dnsProvider = (): DnsProvider => (validationConfig().dnsProvider === 'in-memory' ? sharedDnsZone : noDnsProvider);
 
 /** The validation check: the probe and DNS, no workflows. */
-export const validationStepDeps = /* @__PURE__ */ once((): ValidationStepDeps => {
-  const validation = validationConfig();
-  return {
-    get certificates() {
-      return certificateStore();
-    },
-    get revocations() {
-      return revocationStore();
-    },
-    probe: domainProbe(),
-    dns: dnsProvider(),
-    clock: systemClock,
-    validationPollSeconds: validation.pollSeconds,
-  };
-});
+export const validationStepDeps = /* @__PURE__ */ once(
+  (): ValidationStepDeps => withLazy(revocationReads(), { probe: domainProbe, dns: dnsProvider, validationPollSeconds: () => validationConfig().pollSeconds }),
+);
 /** The wait steps: a wait already over completes its own task. */
 export const stepDeps = /* @__PURE__ */ once((): StepDeps => withLazy(validationStepDeps(), { workflows }));
 
 /** Only the Revoke task signs the CRL: the others leave the CA (X.509, ASN.1: ~170 KB) out. */
-export const revokeStepDeps = /* @__PURE__ */ once(() => withLazy(requestReads(), { ca: revocationAuthority }));
+export const revokeStepDeps = /* @__PURE__ */ once(() => withLazy(revocationReads(), { ca: revocationAuthority }));
 
 export const letterStore = /* @__PURE__ */ once(() => new S3LetterStore(readLetterConfig(process.env)));
 const letterInspector = /* @__PURE__ */ once(() => new ContentLetterInspector());
 const letterTemplateRenderer = /* @__PURE__ */ once(() => new PdfLetterTemplate());
 
-export const letterDeps = /* @__PURE__ */ once(
-  (): LetterDeps => ({
-    get certificates() {
-      return certificateStore();
-    },
-    get revocations() {
-      return revocationStore();
-    },
-    get letters() {
-      return letterStore();
-    },
-    get workflows() {
-      return workflows();
-    },
-    clock: systemClock,
-    warn,
-  }),
-);
+export const letterDeps = /* @__PURE__ */ once((): LetterDeps => withLazy(revocationReads(), { letters: letterStore, workflows, warn: value(warn) }));
 
 // Each letter function gets only its own extra collaborator: the template (PDF writer, font metrics),
 // the upload signer (the presigned-POST client) or the inspector (sharp, pdf-lib in a worker).
 export const letterProcessingDeps = /* @__PURE__ */ once((): ProcessingDeps => withLazy(letterDeps(), { inspector: letterInspector }));
-export const letterTemplateDeps = /* @__PURE__ */ once(() => withLazy(requestReads(), { template: letterTemplateRenderer }));
+export const letterTemplateDeps = /* @__PURE__ */ once(() => withLazy(revocationReads(), { template: letterTemplateRenderer }));
 const uploadSigner = /* @__PURE__ */ once(() => new S3UploadSigner(readLetterConfig(process.env)));
 export const letterUploadDeps = /* @__PURE__ */ once(() => withLazy(letterDeps(), { uploads: uploadSigner }));
 
@@ -207,29 +167,15 @@ const keyVault = /* @__PURE__ */ once(() => {
 
 /** What the reissue workflow's wait, check and fail steps use: no CA, CSR toolkit or key vault (X.509, ASN.1, KMS). */
 export const reissueStepDeps = /* @__PURE__ */ once(
-  (): ReissueStepDeps => ({
-    get certificates() {
-      return certificateStore();
-    },
-    get reissues() {
-      return reissueStore();
-    },
-    get workflows() {
-      return workflows();
-    },
-    get probe() {
-      return domainProbe();
-    },
-    get dns() {
-      return dnsProvider();
-    },
-    clock: systemClock,
-    newId: () => `ris_${randomUUID().replaceAll('-', '')}`,
-    get validationPollSeconds() {
-      return validationConfig().pollSeconds;
-    },
-    warn,
-  }),
+  (): ReissueStepDeps =>
+    withLazy(reissueReads(), {
+      workflows,
+      probe: domainProbe,
+      dns: dnsProvider,
+      newId: value(() => `ris_${randomUUID().replaceAll('-', '')}`),
+      validationPollSeconds: () => validationConfig().pollSeconds,
+      warn: value(warn),
+    }),
 );
 
 // Submission and issue apart: neither bundle carries the other's collaborators (the CA and its
@@ -237,7 +183,7 @@ export const reissueStepDeps = /* @__PURE__ */ once(
 export const reissueSubmitDeps = /* @__PURE__ */ once((): ReissueSubmitDeps => withLazy(reissueStepDeps(), { csr: csrToolkit, vault: keyVault }));
 export const reissueIssueDeps = /* @__PURE__ */ once((): ReissueIssueDeps => withLazy(reissueStepDeps(), { ca: certificateAuthority }));
 /** The private-key download opens the sealed key: the vault, not the CA or the CSR toolkit. */
-export const reissueKeyDeps = /* @__PURE__ */ once(() => withLazy(requestReads(), { vault: keyVault }));
+export const reissueKeyDeps = /* @__PURE__ */ once(() => withLazy(reissueReads(), { vault: keyVault }));
 
 /**
  * Reviews span revocations (with links to their letters) and reissues. Each review function gets
@@ -246,25 +192,10 @@ export const reissueKeyDeps = /* @__PURE__ */ once(() => withLazy(requestReads()
  */
 export const reviewReadDeps = requestReads;
 export const reviewLinkDeps = /* @__PURE__ */ once(() => withLazy(requestReads(), { letters: letterStore }));
-export const reviewDeps = /* @__PURE__ */ once((): ReviewDeps => withLazy(requestReads(), { workflows, warn: () => warn }));
+export const reviewDeps = /* @__PURE__ */ once((): ReviewDeps => withLazy(requestReads(), { workflows, warn: value(warn) }));
 
 /** The sweep: the due index, the stores it changes, and a look at upload slots it closes. */
 export const sweepDeps = /* @__PURE__ */ once(
-  (): SweepDeps => ({
-    sweeps: new DynamoSweepStore(documentClient(), tableConfig().tableName),
-    get certificates() {
-      return certificateStore();
-    },
-    get revocations() {
-      return revocationStore();
-    },
-    get reissues() {
-      return reissueStore();
-    },
-    get letters() {
-      return letterStore();
-    },
-    clock: systemClock,
-    log: logger,
-  }),
+  (): SweepDeps => withLazy(requestReads(), { sweeps: sweepStore, letters: letterStore, log: value(logger) }),
 );
+const sweepStore = /* @__PURE__ */ once(() => new DynamoSweepStore(documentClient(), tableConfig().tableName));
