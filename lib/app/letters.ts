@@ -125,11 +125,11 @@ export async function processUpload(deps: ProcessingDeps, key: string, reported:
     return 'ignored';
   }
   const size = checkLetterSize(head.bytes);
-  const bytes = size.ok ? await deps.letters.readUpload(key, LETTER_MAX_BYTES + 1) : undefined;
-  if (size.ok && !bytes) return 'ignored';
+  const read = size.ok ? await deps.letters.readUpload(key, LETTER_MAX_BYTES + 1) : undefined;
+  if (size.ok && !read) return 'ignored';
   const verdict = !size.ok
     ? { ok: false as const, code: size.code, detail: `The file has ${head.bytes} bytes; letters must be ${letter.minBytes} to ${letter.maxBytes} bytes.` }
-    : await deps.inspector.inspect(bytes!, letter.allowedTypes);
+    : await deps.inspector.inspect(read!.bytes, letter.allowedTypes);
   if (!verdict.ok) {
     // Deleted before the rejection shows: a customer who sees it and uploads again at once must
     // not have the new file deleted (or, on s3rver, its POST broken) by this one's clean-up.
@@ -138,11 +138,12 @@ export async function processUpload(deps: ProcessingDeps, key: string, reported:
     return 'rejected';
   }
   // Content-addressed evidence: rewriting the same bytes (a retried event) is a no-op.
-  const base = `evidence/${r.account}/${r.id}/${verdict.sha256}`;
+  const { bytes, sha256 } = read!;
+  const base = `evidence/${r.account}/${r.id}/${sha256}`;
   const evidenceKey = `${base}.${verdict.type}`;
   const thumbnailKey = `${base}.thumbnail.webp`;
-  await deps.letters.putEvidence(evidenceKey, bytes!, verdict.contentType);
-  await deps.letters.putEvidence(thumbnailKey, await deps.inspector.thumbnail(bytes!, verdict.type), 'image/webp');
+  await deps.letters.putEvidence(evidenceKey, bytes, verdict.contentType);
+  await deps.letters.putEvidence(thumbnailKey, await deps.inspector.thumbnail(bytes, verdict.type), 'image/webp');
   const accepted = await changeWhileAwaiting(deps, r, slotId!, (current, at) => {
     const { slot: _slot, ...kept } = current.letter!;
     const { taskToken: _token, ...request } = current;
@@ -150,10 +151,10 @@ export async function processUpload(deps: ProcessingDeps, key: string, reported:
       {
         ...request,
         status: 'pending_review',
-        letter: { ...kept, status: 'accepted', sha256: verdict.sha256, type: verdict.type, contentType: verdict.contentType, bytes: verdict.bytes, acceptedAt: at, evidenceKey, thumbnailKey },
+        letter: { ...kept, status: 'accepted', sha256, type: verdict.type, contentType: verdict.contentType, bytes: verdict.bytes, acceptedAt: at, evidenceKey, thumbnailKey },
         updatedAt: at,
       },
-      event(current, current.certificateId, 'letter.accepted', 'system', at, { sha256: verdict.sha256, type: verdict.type, bytes: verdict.bytes }),
+      event(current, current.certificateId, 'letter.accepted', 'system', at, { sha256, type: verdict.type, bytes: verdict.bytes }),
     ];
   });
   await deps.letters.deleteUpload(key);

@@ -141,7 +141,7 @@ export interface Workflows {
 
 /** What the bytes of an uploaded letter turned out to be. */
 export type LetterVerdict =
-  | { ok: true; type: LetterType; contentType: string; sha256: string; bytes: number; pages?: number; width?: number; height?: number }
+  | { ok: true; type: LetterType; contentType: string; bytes: number; pages?: number; width?: number; height?: number }
   | { ok: false; code: LetterRejection['code']; detail: string };
 
 /**
@@ -185,12 +185,18 @@ export interface UploadSigner {
   presignUpload(key: string, limits: { minBytes: number; maxBytes: number; expiresSeconds: number }): Promise<PresignedPost>;
 }
 
+/** An upload as read: the SHA-256 (hex) is of exactly these bytes, the hash the evidence is recorded under. */
+export interface UploadRead {
+  bytes: Uint8Array;
+  sha256: string;
+}
+
 /** The letter buckets: an intake area customers upload to, and write-once evidence. */
 export interface LetterStore {
   /** Size and ETag of an upload, or undefined when it is gone. */
   headUpload(key: string): Promise<{ bytes: number; etag: string } | undefined>;
-  /** The upload's bytes, or undefined when it is gone; never more than `maxBytes` are read. */
-  readUpload(key: string, maxBytes: number): Promise<Uint8Array | undefined>;
+  /** The upload's bytes and their SHA-256, or undefined when it is gone; never more than `maxBytes` are read. */
+  readUpload(key: string, maxBytes: number): Promise<UploadRead | undefined>;
   deleteUpload(key: string): Promise<void>;
   /** Has S3 report the upload again (a copy onto itself), so the processor takes it up once more. */
   renotifyUpload(key: string): Promise<void>;

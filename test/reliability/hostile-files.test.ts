@@ -516,6 +516,8 @@ async function handCrafted(bases: Bases): Promise<CorpusFile[]> {
   add('polyglot', 'pdf-then-zip', letters.concat(bases.handPdf, zip([{ name: 'payload.exe', data: new Uint8Array(2000) }])), EVERY, unreadable());
   add('polyglot', 'pdf-then-zip-then-eof', letters.concat(bases.handPdf, zip([{ name: 'payload.exe', data: new Uint8Array(2000) }]), latin1('\n%%EOF\n')), EVERY, unreadable(/ZIP/));
   add('polyglot', 'pdf-with-zip-in-a-stream', onePagePdf({ extra: [letters.streamObject('', zip([{ name: 'payload.exe', data: new Uint8Array(2000) }]))] }), EVERY, unreadable(/ZIP/));
+  // A stray end-of-directory signature after the real one (no directory behind it): the search goes on past it.
+  add('polyglot', 'pdf-with-zip-then-a-stray-signature', onePagePdf({ extra: [letters.streamObject('', zip([{ name: 'payload.exe', data: new Uint8Array(2000) }])), letters.streamObject('', latin1(`PK\x05\x06${'\xff'.repeat(18)}`))] }), EVERY, unreadable(/ZIP/));
   add('polyglot', 'zip-then-pdf', letters.concat(zip([{ name: 'a.txt', data: latin1('x'.repeat(100)) }]), bases.handPdf), EVERY, rejected('LETTER_TYPE_NOT_ALLOWED'));
 
   // PDFs that can act when opened: all rejected (see the top of the file).
