@@ -20,7 +20,7 @@ import { logger } from './http/logger.js';
 import { ContentLetterInspector } from './adapters/content-letter-inspector.js';
 import { PdfLetterTemplate } from './adapters/pdf-letter-template.js';
 import { S3LetterStore } from './adapters/s3-letter-store.js';
-import { S3UploadSigner } from './adapters/s3-upload-signer.js';
+import { S3EvidenceLinks, S3UploadSigner } from './adapters/s3-presign.js';
 import type { LetterDeps, ProcessingDeps } from './app/letters.js';
 import { X509CsrToolkit } from './adapters/csr-toolkit.js';
 import { DynamoReissueStore } from './adapters/dynamo-reissue-store.js';
@@ -155,7 +155,8 @@ export const letterDeps = /* @__PURE__ */ once((): LetterDeps => withLazy(revoca
 export const letterProcessingDeps = /* @__PURE__ */ once((): ProcessingDeps => withLazy(letterDeps(), { inspector: letterInspector }));
 export const letterTemplateDeps = /* @__PURE__ */ once(() => withLazy(revocationReads(), { template: letterTemplateRenderer }));
 const uploadSigner = /* @__PURE__ */ once(() => new S3UploadSigner(readLetterConfig(process.env)));
-export const letterUploadDeps = /* @__PURE__ */ once(() => withLazy(letterDeps(), { uploads: uploadSigner }));
+// The slot needs the request and a signature only: no S3 client, no Step Functions.
+export const letterUploadDeps = /* @__PURE__ */ once(() => withLazy(revocationReads(), { uploads: uploadSigner }));
 
 export const reissueStore = /* @__PURE__ */ once(() => new DynamoReissueStore(documentClient(), tableConfig().tableName));
 const csrToolkit = /* @__PURE__ */ once(() => new X509CsrToolkit());
@@ -191,7 +192,8 @@ export const reissueKeyDeps = /* @__PURE__ */ once(() => withLazy(reissueReads()
  * Functions) to decide one; the queue needs neither.
  */
 export const reviewReadDeps = requestReads;
-export const reviewLinkDeps = /* @__PURE__ */ once(() => withLazy(requestReads(), { letters: letterStore }));
+const evidenceLinks = /* @__PURE__ */ once(() => new S3EvidenceLinks(readLetterConfig(process.env)));
+export const reviewLinkDeps = /* @__PURE__ */ once(() => withLazy(requestReads(), { links: evidenceLinks }));
 export const reviewDeps = /* @__PURE__ */ once((): ReviewDeps => withLazy(requestReads(), { workflows, warn: value(warn) }));
 
 /** The sweep: the due index, the stores it changes, and a look at upload slots it closes. */

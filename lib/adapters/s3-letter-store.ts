@@ -1,8 +1,8 @@
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash } from 'node:crypto';
 import type { LetterStore, UploadRead } from '../app/ports.js';
 import { createAwsClient } from './aws-client.js';
+import { bucketName } from './s3-presign.js';
 
 export interface S3LetterStoreOptions {
   /** Bucket names are read when first used: a function granted one bucket needs only its name. */
@@ -25,8 +25,6 @@ export function letterS3Client(options: Pick<S3LetterStoreOptions, 'region' | 'e
     )
   );
 }
-
-export const bucketName = (bucket: string | (() => string)): string => (typeof bucket === 'string' ? bucket : bucket());
 
 /** Letters in S3: uploads in the intake bucket, write-once evidence beside them. */
 export class S3LetterStore implements LetterStore {
@@ -113,19 +111,6 @@ export class S3LetterStore implements LetterStore {
       if (error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 412 || error.name === 'PreconditionFailed')) return false;
       throw error;
     }
-  }
-
-  presignEvidence(key: string, options: { contentType: string; filename: string; expiresSeconds: number }): Promise<string> {
-    return getSignedUrl(
-      this.s3,
-      new GetObjectCommand({
-        Bucket: this.evidence(),
-        Key: key,
-        ResponseContentType: options.contentType,
-        ResponseContentDisposition: `attachment; filename="${options.filename}"`,
-      }),
-      { expiresIn: options.expiresSeconds },
-    );
   }
 }
 

@@ -3,7 +3,7 @@ import { checkLetterSize, LETTER_MAX_BYTES } from '../domain/letter.js';
 import { getOwnCertificate } from './certificates.js';
 import { RuleViolationError, TaskGoneError, VersionConflictError } from './errors.js';
 import type { AuditEvent, Caller, LetterRejection, Revocation } from './model.js';
-import type { CertificateStore, Clock, LetterInspector, LetterStore, LetterTemplateRenderer, RevocationStore, UploadSigner, Workflows } from './ports.js';
+import type { CertificateStore, Clock, EvidenceLinks, LetterInspector, LetterStore, LetterTemplateRenderer, RevocationStore, UploadSigner, Workflows } from './ports.js';
 import { getOwnRevocation, startWorkflow } from './revocations.js';
 import { event } from './revocation-steps.js';
 
@@ -59,7 +59,7 @@ export async function letterTemplate(deps: { certificates: CertificateStore; rev
  * 2. The key is the server's: `uploads/<account>/<request>/<slot>`; a new slot closes the last.
  * 3. A presigned POST pinning that key and 1 KiB … 1.4 MiB, valid 15 minutes.
  */
-export async function issueUploadSlot(deps: LetterDeps & { uploads: UploadSigner }, caller: Caller, revocationId: string) {
+export async function issueUploadSlot(deps: Pick<LetterDeps, 'revocations' | 'clock'> & { uploads: UploadSigner }, caller: Caller, revocationId: string) {
   for (let attempt = 1; ; attempt++) {
     const r = await getOwnRevocation(deps, caller, revocationId);
     const letter = r.letter;
@@ -226,12 +226,12 @@ async function releaseLetterTask(deps: LetterDeps, r: Revocation, token: string 
 }
 
 /** Short-lived links to the accepted letter and its thumbnail, for the reviewer. */
-export async function letterLinks(deps: Pick<LetterDeps, 'letters'>, r: Revocation): Promise<{ letterUrl?: string; thumbnailUrl?: string }> {
+export async function letterLinks(deps: { links: EvidenceLinks }, r: Revocation): Promise<{ letterUrl?: string; thumbnailUrl?: string }> {
   const l = r.letter;
   if (l?.status !== 'accepted' || !l.evidenceKey || !l.thumbnailKey || !l.contentType || !l.type) return {};
   const [letterUrl, thumbnailUrl] = await Promise.all([
-    deps.letters.presignEvidence(l.evidenceKey, { contentType: l.contentType, filename: `letter-${r.id}.${l.type}`, expiresSeconds: LETTER_URL_SECONDS }),
-    deps.letters.presignEvidence(l.thumbnailKey, { contentType: 'image/webp', filename: `thumbnail-${r.id}.webp`, expiresSeconds: LETTER_URL_SECONDS }),
+    deps.links.presignEvidence(l.evidenceKey, { contentType: l.contentType, filename: `letter-${r.id}.${l.type}`, expiresSeconds: LETTER_URL_SECONDS }),
+    deps.links.presignEvidence(l.thumbnailKey, { contentType: 'image/webp', filename: `thumbnail-${r.id}.webp`, expiresSeconds: LETTER_URL_SECONDS }),
   ]);
   return { letterUrl, thumbnailUrl };
 }

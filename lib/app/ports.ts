@@ -204,6 +204,10 @@ export interface LetterStore {
   listUploads(before: Date): AsyncIterable<string>;
   /** Writes evidence once (`If-None-Match: *`): `false` when the key already holds an object. */
   putEvidence(key: string, bytes: Uint8Array, contentType: string): Promise<boolean>;
+}
+
+/** Links to evidence for reviewers (apart from LetterStore: signing one needs no S3 client). */
+export interface EvidenceLinks {
   /** A short-lived GET of evidence, served as `contentType` and as an attachment. */
   presignEvidence(key: string, options: { contentType: string; filename: string; expiresSeconds: number }): Promise<string>;
 }

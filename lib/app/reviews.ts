@@ -3,7 +3,7 @@ import { forbiddenAction, InvalidRequestError, NotFoundError, RuleViolationError
 import type { Caller, Certificate, Reissue, Revocation } from './model.js';
 import { failReissue, toReissueView } from './reissues.js';
 import { letterLinks } from './letters.js';
-import type { LetterStore, Page, ReissueStore } from './ports.js';
+import type { EvidenceLinks, Page, ReissueStore } from './ports.js';
 import { startWorkflow, toRevocationView, type RevocationDeps } from './revocations.js';
 import { event, failedState } from './revocation-steps.js';
 import type { ReviewView } from './schemas.js';
@@ -27,7 +27,7 @@ export async function listPendingReviews(deps: Pick<ReviewDeps, 'revocations' | 
 }
 
 /** A request with its certificate and, for an accepted letter, 5-minute links to it and its thumbnail. */
-export async function getReview(deps: Pick<ReviewDeps, 'revocations' | 'reissues' | 'certificates' | 'clock'> & { letters: LetterStore }, id: string): Promise<ReviewView> {
+export async function getReview(deps: Pick<ReviewDeps, 'revocations' | 'reissues' | 'certificates' | 'clock'> & { links: EvidenceLinks }, id: string): Promise<ReviewView> {
   const revocation = await deps.revocations.get(id);
   if (!revocation) {
     const reissue = await deps.reissues.get(id);

@@ -7,10 +7,10 @@ import { ContentLetterInspector } from '../../lib/adapters/content-letter-inspec
 import { DynamoCertificateStore } from '../../lib/adapters/dynamo-certificate-store.js';
 import { DynamoRevocationStore } from '../../lib/adapters/dynamo-revocation-store.js';
 import { S3LetterStore } from '../../lib/adapters/s3-letter-store.js';
-import { S3UploadSigner } from '../../lib/adapters/s3-upload-signer.js';
+import { S3EvidenceLinks, S3UploadSigner } from '../../lib/adapters/s3-presign.js';
 import { issueUploadSlot, processUpload, reconcileUploads, type ProcessingDeps } from '../../lib/app/letters.js';
 import type { Caller } from '../../lib/app/model.js';
-import type { UploadSigner, Workflows } from '../../lib/app/ports.js';
+import type { EvidenceLinks, UploadSigner, Workflows } from '../../lib/app/ports.js';
 import { registerCertificate } from '../../lib/app/certificates.js';
 import { submitRevocation } from '../../lib/app/revocations.js';
 import { LETTER_MAX_BYTES } from '../../lib/domain/letter.js';
@@ -24,7 +24,7 @@ import { createTestTable } from '../support/dynamo.js';
  * against DynamoDB Local, the real inspector (sharp, pdf-lib in a worker) and evidence in S3.
  * Step Functions is the one stand-in: a fake implementing the Workflows port records callbacks.
  */
-let deps: ProcessingDeps & { uploads: UploadSigner };
+let deps: ProcessingDeps & { uploads: UploadSigner; links: EvidenceLinks };
 let s3: Awaited<ReturnType<typeof startS3>>;
 let s3Dir: string;
 const events: string[] = [];
@@ -55,6 +55,7 @@ beforeAll(async () => {
     letters: new S3LetterStore({ region: 'us-east-1', endpoint: s3.endpoint, intakeBucket: LETTER_BUCKETS[0], evidenceBucket: LETTER_BUCKETS[1] }),
     inspector: new ContentLetterInspector(),
     uploads: new S3UploadSigner({ region: 'us-east-1', endpoint: s3.endpoint, intakeBucket: LETTER_BUCKETS[0] }),
+    links: new S3EvidenceLinks({ region: 'us-east-1', endpoint: s3.endpoint, evidenceBucket: LETTER_BUCKETS[1] }),
     workflows,
     clock: () => new Date(),
     warn: () => undefined,
@@ -122,7 +123,11 @@ describe('letter uploads through presigned POST to s3rver', () => {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     expect(r.letter).toMatchObject({ status: 'accepted', type, bytes: bytes.length, sha256, evidenceKey: `evidence/${caller.account}/${id}/${sha256}.${type}` });
     expect(await deps.letters.headUpload(key)).toBeUndefined();
-    const evidence = await fetch(await deps.letters.presignEvidence(r.letter!.evidenceKey!, { contentType: r.letter!.contentType!, filename: 'x', expiresSeconds: 60 }));
+    // The reviewer's link, fetched over HTTP: the bytes, served as their type and as an attachment.
+    const evidence = await fetch(await deps.links.presignEvidence(r.letter!.evidenceKey!, { contentType: r.letter!.contentType!, filename: `letter.${type}`, expiresSeconds: 60 }));
+    expect(evidence.status).toBe(200);
+    expect(evidence.headers.get('content-type')).toBe(r.letter!.contentType);
+    expect(evidence.headers.get('content-disposition')).toBe(`attachment; filename="letter.${type}"`);
     expect(Buffer.from(await evidence.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
   });
 

@@ -1,6 +1,5 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { S3UploadSigner } from '../../lib/adapters/s3-upload-signer.js';
+import { S3UploadSigner } from '../../lib/adapters/s3-presign.js';
 import { LETTER_MAX_BYTES, LETTER_MIN_BYTES } from '../../lib/domain/letter.js';
 
 /**
@@ -8,8 +7,7 @@ import { LETTER_MAX_BYTES, LETTER_MIN_BYTES } from '../../lib/domain/letter.js';
  * decoding it. Signing happens locally: no request is sent.
  */
 describe('presigned letter upload policy', () => {
-  const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
-  const store = new S3UploadSigner({ region: 'eu-west-1', intakeBucket: 'intake-bucket', client });
+  const store = new S3UploadSigner({ region: 'eu-west-1', intakeBucket: 'intake-bucket', credentials: () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }) });
   const key = 'uploads/acme/rev_1/slot_1';
 
   it('pins the exact key, the bucket, the 1 KiB … 1.4 MiB size range and a 15-minute expiry', async () => {
