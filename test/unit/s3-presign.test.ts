@@ -14,6 +14,8 @@ const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEM
 
 const targets = [
   ['in AWS (virtual-hosted)', { region: 'eu-west-1' }],
+  ['in AWS us-east-1 (no global endpoint)', { region: 'us-east-1' }],
+  ['in AWS China (amazonaws.com.cn)', { region: 'cn-north-1' }],
   ['at a local endpoint (path-style)', { region: 'us-east-1', endpoint: 'http://127.0.0.1:4569' }],
 ] as const;
 
