@@ -57,6 +57,15 @@ export interface RateLimit {
   burst: number;
 }
 
+/**
+ * What listens on the gateway's port while the runtime starts: the port is taken before anything
+ * else, so a second `npm start` stops at once and no emulator started meanwhile can be handed it.
+ * createGateway then answers on it.
+ */
+export function startingServer(): Server {
+  return createServer((_req, res) => send(res, problem(503, 'SERVICE_UNAVAILABLE', 'The local service is still starting. Try again in a few seconds.')));
+}
+
 export function createGateway(options: {
   tokens: LocalTokens;
   dnsZone?: DnsProvider;
@@ -64,12 +73,16 @@ export function createGateway(options: {
   console?: ConsoleSite;
   /** Without it nothing is limited. */
   rateLimit?: RateLimit;
+  /** A server to answer on instead of a new one (startingServer's, already listening). */
+  server?: Server;
 }): Server {
   const routes = Object.values(ROUTES as Record<string, RouteSpec>).map(compile);
   const load = options.loadHandler ?? loadFunctionHandler<LambdaHandler>;
   const site = options.console ? consoleFiles(options.console) : undefined;
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
-  const server = createServer((req, res) => {
+  const server = options.server ?? createServer();
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       console.error('gateway error', loggableError(error));
       if (!res.headersSent) send(res, problem(500, 'INTERNAL', 'The local gateway failed.'));

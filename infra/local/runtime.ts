@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, ensureTable, startDynamoLocal } from './dynamodb-local.js';
 import { buildConsole, consoleCsp } from '../console-build.js';
-import { createGateway, type ConsoleSite, type RateLimit } from './gateway.js';
+import { createGateway, startingServer, type ConsoleSite, type RateLimit } from './gateway.js';
 import { LETTER_BUCKETS, startS3 } from './s3.js';
 import { DEMO_USERS, demoCertificates } from './seed.js';
 import { LocalTokens } from './tokens.js';
@@ -58,6 +58,11 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     if (options.inMemory) stops.push(() => rm(dataDir, { recursive: true, force: true }));
     await mkdir(dataDir, { recursive: true });
     if (!options.inMemory) stops.push(await takeLock(dataDir, options.port));
+    const server = startingServer();
+    await listen(server, options.port);
+    let closing: Promise<void> | undefined;
+    const closeGateway = () => (closing ??= new Promise<void>((r) => server.close(() => r())));
+    stops.push(closeGateway);
     const fresh = options.inMemory || !existsSync(join(dataDir, 'dynamodb'));
 
     options.log('starting DynamoDB Local and s3rver …');
@@ -110,9 +115,9 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
 
     stops.push(startSweepTimer(options), startCaPublishTimer(options));
 
-    const server = createGateway({ tokens, dnsZone: sharedDnsZone, console: localConsole(s3.endpoint), rateLimit });
-    await listen(server, options.port);
-    stops.push(() => new Promise<void>((r) => server.close(() => r())));
+    createGateway({ tokens, dnsZone: sharedDnsZone, console: localConsole(s3.endpoint), rateLimit, server });
+    // Once serving, the gateway closes first on stop, before what it calls.
+    stops.push(closeGateway);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const url = `http://127.0.0.1:${port}`;

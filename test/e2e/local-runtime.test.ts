@@ -185,6 +185,33 @@ describe('local runtime (npm start) over HTTP', () => {
     expect(second.output).toMatch(/already running \(pid \d+/);
   });
 
+  it('refuses a port in use before it starts anything, so no emulator can be handed that port meanwhile', async () => {
+    const port = new URL(runtime.url).port;
+    const other = await mkdtemp(join(tmpdir(), 'certrevoke-port-'));
+    try {
+      const second = await runToExit(['--data', other, '--port', port]);
+      expect(second.code).toBe(1);
+      expect(second.output).toContain(`Port ${port} is in use`);
+      expect(second.output).not.toContain('starting DynamoDB Local');
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE on its port while it is still starting, and a Ctrl-C then stops it cleanly once started', async () => {
+    const starting = await startRuntimeProcess(['--in-memory', '--no-seed'], 60_000, {}, { waitFor: 'starting DynamoDB Local' });
+    try {
+      const res = await fetch(`${starting.url}/certificates`);
+      expect(starting.output()).not.toContain('certrevoke is running at');
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(await res.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    } finally {
+      expect(await starting.stop()).toBe(0);
+    }
+    expect(starting.output()).toContain('SIGINT: stopping as soon as the start has finished');
+  });
+
   it('stops every child process on Ctrl-C, keeps data, and resumes requests in flight on the next start', async () => {
     const created = await register(registration({ domain: 'keep.example.com', sans: [] }));
     const waiting = await register(registration({ domain: 'wait.example.com', sans: [], brand: 'WoTrus' }));

@@ -11,8 +11,23 @@ export interface RuntimeProcess {
   stop: () => Promise<number | null>;
 }
 
-/** Starts `infra/local/main.ts` (what `npm start` runs) as a child process and waits until it serves. */
-export async function startRuntimeProcess(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<RuntimeProcess> {
+/**
+ * Starts `infra/local/main.ts` (what `npm start` runs) as a child process and waits until it
+ * serves (or until its output shows `waitFor`).
+ */
+export async function startRuntimeProcess(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}, { waitFor = 'certrevoke is running at' } = {}): Promise<RuntimeProcess> {
+  // The free port is only free when asked: another test's process may take it before the
+  // runtime does (which it does first of all), and then a new one is picked.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePort(args, timeoutMs, env, waitFor);
+    } catch (error) {
+      if (attempt === 3 || !/Port \d+ is in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOnFreePort(args: string[], timeoutMs: number, env: Record<string, string>, waitFor: string): Promise<RuntimeProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', '--port', String(port), ...args], {
     env: { ...process.env, PORT: undefined, POWERTOOLS_LOG_LEVEL: 'ERROR', ...env },
@@ -26,7 +41,7 @@ export async function startRuntimeProcess(args: string[], timeoutMs = 60_000, en
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`runtime did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
     const check = () => {
-      if (out.includes('certrevoke is running at')) {
+      if (out.includes(waitFor)) {
         clearTimeout(timer);
         resolve();
       } else if (child.exitCode !== null) {
