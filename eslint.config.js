@@ -35,5 +35,5 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['node:*', '@aws-sdk/*', '../adapters/*', '../app/*'] }],
     },
   },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

@@ -3,8 +3,8 @@
  *
  * Builds every Lambda of the app with the esbuild options CDK is given for it (read from the
  * synthesized app's ServiceFunctions, bundling skipped), then measures:
- * - maxBundleKb: the largest minified `index.mjs` (source maps and the letter processor's
- *   native sharp, installed beside the bundle, not counted);
+ * - maxBundleKb: the largest minified `index.mjs`, or worker bundle beside it (source maps and
+ *   the letter processor's native sharp, installed beside the bundle, not counted);
  * - maxInitMs: the largest module-load time of a bundle in a fresh `node` process, median of N
  *   (default 5) — `import()` of the bundle, timed inside the process, in a Lambda-like
  *   environment (tracing on), so Node's own start is not counted.
@@ -12,12 +12,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { build, type BuildOptions } from 'esbuild';
 import { buildApp } from '../infra/app.js';
-import { PROJECT_ROOT, ServiceFunction } from '../infra/constructs/function.js';
+import { esbuildOptionsOf, PROJECT_ROOT, ServiceFunction } from '../infra/constructs/function.js';
 import { formatInt, median, progress, status, table, UsageError, emitJson } from './cli.js';
 
 export const BUNDLE_GOALS = { maxBundleKb: 250, maxInitMs: 80 };
@@ -43,32 +43,15 @@ export function functionsOfApp(): ServiceFunction[] {
   return [...byEntry.values()].sort((a, b) => a.entry.localeCompare(b.entry));
 }
 
-/** CDK's BundlingOptions, as the esbuild call NodejsFunction makes of them. */
+/** CDK's BundlingOptions, as the esbuild call NodejsFunction makes of them: its `index.mjs`. */
 export function esbuildOptions(fn: ServiceFunction, outdir: string): BuildOptions {
-  const b = fn.bundlingOptions;
-  return {
-    entryPoints: [resolve(PROJECT_ROOT, fn.entry)],
-    bundle: true,
-    platform: 'node',
-    format: b.format === 'esm' ? 'esm' : 'cjs',
-    target: b.target ?? 'node22',
-    minify: b.minify ?? false,
-    sourcemap: b.sourceMap ? 'external' : false,
-    sourcesContent: b.sourcesContent ?? true,
-    ...(b.mainFields ? { mainFields: b.mainFields } : {}),
-    ...(b.banner ? { banner: { js: b.banner } } : {}),
-    external: [...(b.externalModules ?? []), ...(b.nodeModules ?? [])],
-    alias: aliasesOf(b.esbuildArgs ?? {}),
-    outfile: join(outdir, 'index.mjs'),
-    logLevel: 'silent',
-  };
+  return { ...esbuildOptionsOf(fn.bundlingOptions, fn.entry, join(outdir, 'index.mjs')), logLevel: 'silent' };
 }
 
-/** The `--alias:from=to` esbuild arguments CDK passes through, as esbuild's `alias` option. */
-function aliasesOf(args: Record<string, string | boolean | string[]>): Record<string, string> {
-  const aliases: Record<string, string> = {};
-  for (const [flag, value] of Object.entries(args)) if (flag.startsWith('--alias:') && typeof value === 'string') aliases[flag.slice('--alias:'.length)] = value;
-  return aliases;
+/** The function's asset as CDK builds it: `index.mjs`, then its worker bundles beside it (the afterBundling hooks). */
+export async function buildFunction(fn: ServiceFunction, outdir: string): Promise<void> {
+  await build(esbuildOptions(fn, outdir));
+  for (const worker of fn.workers) await build({ ...esbuildOptionsOf(fn.bundlingOptions, worker.entry, join(outdir, worker.bundle)), logLevel: 'silent' });
 }
 
 /** Module-load time of `file` in a fresh node, ms, measured inside the process. */
@@ -102,13 +85,16 @@ export async function measureBundles(runs: number): Promise<BundleResults> {
     const figures: BundleFigure[] = [];
     for (const [i, fn] of functions.entries()) {
       const outdir = join(dir, String(i));
-      await build(esbuildOptions(fn, outdir));
-      const file = join(outdir, 'index.mjs');
+      await buildFunction(fn, outdir);
       // Packages left out of the bundle (sharp) are installed beside it in Lambda; here, the project's.
       if (fn.bundlingOptions.nodeModules?.length) symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(outdir, 'node_modules'), 'dir');
-      const kb = statSync(file).size / 1024;
-      const samples = Array.from({ length: runs }, () => initMs(file, fn.entry));
-      figures.push({ entry: fn.entry, kb, initMs: { min: Math.min(...samples), median: median(samples), max: Math.max(...samples) } });
+      // The function's bundle, then each worker bundle beside it: each is a file a thread loads.
+      const files = [{ entry: fn.entry, file: 'index.mjs' }, ...fn.workers.map((w) => ({ entry: `${fn.entry} → ${w.bundle}`, file: w.bundle }))];
+      for (const { entry, file } of files) {
+        const path = join(outdir, file);
+        const samples = Array.from({ length: runs }, () => initMs(path, fn.entry));
+        figures.push({ entry, kb: statSync(path).size / 1024, initMs: { min: Math.min(...samples), median: median(samples), max: Math.max(...samples) } });
+      }
       bar.update(i + 1);
     }
     bar.finish();

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -13,6 +13,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { CA_PARTITION, TABLE_INDEXES } from '../../lib/adapters/table-schema.js';
 import { ENV } from '../../lib/config.js';
 import { SERVICE_NAME } from '../../lib/http/logger.js';
@@ -113,6 +114,18 @@ export interface ServiceFunctionProps {
    * binaries (sharp). Needs the npm registry at synth time, never Docker.
    */
   nodeModules?: string[];
+  /**
+   * Worker-thread entries the function starts, each bundled on its own beside `index.mjs` (with
+   * the function's esbuild options, after CDK's own build), so a worker loads only what it runs.
+   */
+  workers?: WorkerBundle[];
+}
+
+export interface WorkerBundle {
+  /** Relative to the repository root, e.g. `lib/adapters/pdf-check.worker.ts`. */
+  entry: string;
+  /** The file beside `index.mjs` the function starts the worker from, e.g. `pdf-check.worker.mjs`. */
+  bundle: string;
 }
 
 /**
@@ -132,6 +145,7 @@ export class ServiceFunction extends NodejsFunction {
   readonly bundlingOptions: BundlingOptions;
   /** Its entry, relative to the repository root (`functions/<name>.ts`). */
   readonly entry: string;
+  readonly workers: readonly WorkerBundle[];
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     assertLocalEsbuild();
@@ -163,6 +177,7 @@ export class ServiceFunction extends NodejsFunction {
     });
     this.bundlingOptions = bundling;
     this.entry = props.entry;
+    this.workers = props.workers ?? [];
     acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', XRAY_REASON);
     acknowledge(
       this,
@@ -342,10 +357,11 @@ export const LAMBDA_STANDARD_FONTS = 'lib/lambda/no-standard-fonts.ts';
 /**
  * One ESM file built by the local esbuild, minified with source maps, with a `require` for
  * bundled CommonJS. Nothing is external but `nodeModules` (CDK adds those to esbuild's externals
- * itself), which npm installs beside the bundle for the Lambda platform.
+ * itself), which npm installs beside the bundle for the Lambda platform. Each of `workers` is
+ * built after, with the same options, beside the bundle.
  */
 function bundlingOptions(props: ServiceFunctionProps): BundlingOptions {
-  return {
+  const options: BundlingOptions = {
     format: OutputFormat.ESM,
     target: 'node22',
     minify: true,
@@ -365,6 +381,54 @@ function bundlingOptions(props: ServiceFunctionProps): BundlingOptions {
           environment: { ...LAMBDA_NPM_PLATFORM },
         }
       : {}),
+  };
+  return props.workers?.length ? { ...options, commandHooks: workerHooks(options, props.workers) } : options;
+}
+
+/**
+ * CDK's BundlingOptions as the esbuild call NodejsFunction makes of them, for one entry written
+ * to `outfile`: what the worker hooks build, and what bench/bundles.ts measures.
+ */
+export function esbuildOptionsOf(b: BundlingOptions, entry: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [resolve(PROJECT_ROOT, entry)],
+    bundle: true,
+    platform: 'node',
+    format: b.format === 'esm' ? 'esm' : 'cjs',
+    target: b.target ?? 'node22',
+    minify: b.minify ?? false,
+    sourcemap: b.sourceMap ? 'external' : false,
+    sourcesContent: b.sourcesContent ?? true,
+    ...(b.mainFields ? { mainFields: b.mainFields } : {}),
+    ...(b.banner ? { banner: { js: b.banner } } : {}),
+    external: [...(b.externalModules ?? []), ...(b.nodeModules ?? [])],
+    alias: aliasesOf(b.esbuildArgs ?? {}),
+    outfile,
+    logLevel: 'warning',
+  };
+}
+
+/** The `--alias:from=to` esbuild arguments CDK passes through, as esbuild's `alias` option. */
+function aliasesOf(args: Record<string, string | boolean | string[]>): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  for (const [flag, value] of Object.entries(args)) if (flag.startsWith('--alias:') && typeof value === 'string') aliases[flag.slice('--alias:'.length)] = value;
+  return aliases;
+}
+
+/** Runs esbuild's API on options handed over in base64 (no shell quoting of banners or paths). */
+const BUILD_WORKER_SCRIPT = resolve(PROJECT_ROOT, 'infra/build-worker.mjs');
+
+/** An afterBundling hook per worker: each built with the function's own esbuild options. */
+function workerHooks(options: BundlingOptions, workers: WorkerBundle[]): NonNullable<BundlingOptions['commandHooks']> {
+  const shell = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) =>
+      workers.map((worker) => {
+        const build = esbuildOptionsOf(options, worker.entry, join(outputDir, worker.bundle));
+        return [process.execPath, BUILD_WORKER_SCRIPT, Buffer.from(JSON.stringify(build)).toString('base64url')].map(shell).join(' ');
+      }),
   };
 }
 

@@ -7,6 +7,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { PDF_CHECK_WORKER_BUNDLE, PDF_CHECK_WORKER_ENTRY } from '../../lib/adapters/pdf-check.js';
 import { LETTER_PREFIXES, ServiceFunction } from './function.js';
 import { acknowledge } from './nag.js';
 
@@ -57,6 +58,8 @@ export class LetterProcessing extends Construct {
       memorySize: LETTER_PROCESSOR_MEMORY_MB,
       timeout: LETTER_PROCESSOR_TIMEOUT,
       nodeModules: LETTER_PROCESSOR_NODE_MODULES,
+      // The PDF check's thread loads pdf-lib alone, not the processor's clients and sharp.
+      workers: [{ entry: PDF_CHECK_WORKER_ENTRY, bundle: PDF_CHECK_WORKER_BUNDLE }],
     });
     this.processor.bindTable(props.table, 'readWrite');
     this.processor.bindIntake(props.intake, 'process');

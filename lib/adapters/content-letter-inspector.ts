@@ -5,7 +5,7 @@ import type { LetterInspector, LetterVerdict } from '../app/ports.js';
 import { checkLetterSize } from '../domain/letter.js';
 import type { LetterType } from '../domain/revocation.js';
 import { checkGifStructure, checkJpegStructure, checkPngStructure, type ImageStructure } from './image-structure.js';
-import { checkPdfInWorker } from './pdf-check.worker.js';
+import { checkPdfInWorker } from './pdf-check.js';
 import { prescanPdf } from './pdf-prescan.js';
 
 export interface ContentLetterInspectorOptions {

@@ -1,279 +1,31 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-// Types only: the main thread never loads pdf-lib for this; the worker imports it dynamically.
+import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import * as parserModule from 'pdf-lib/cjs/core/parser/PDFParser.js';
+import * as byteStreamModule from 'pdf-lib/cjs/core/parser/ByteStream.js';
+import * as arrayModule from 'pdf-lib/cjs/core/objects/PDFArray.js';
+import * as dictModule from 'pdf-lib/cjs/core/objects/PDFDict.js';
+import * as nameModule from 'pdf-lib/cjs/core/objects/PDFName.js';
+import * as numberModule from 'pdf-lib/cjs/core/objects/PDFNumber.js';
+import * as refModule from 'pdf-lib/cjs/core/objects/PDFRef.js';
+import * as rawStreamModule from 'pdf-lib/cjs/core/objects/PDFRawStream.js';
+import * as streamModule from 'pdf-lib/cjs/core/objects/PDFStream.js';
+import * as contextModule from 'pdf-lib/cjs/core/PDFContext.js';
+import * as decodeModule from 'pdf-lib/cjs/core/streams/decode.js';
 import type { PDFContext as PdfContext, PDFRef as PdfRef } from 'pdf-lib';
+import { PDF_CHECK_MARKER, type PdfCheckJob, type PdfCheckResult, type PdfWorkerMessage } from './pdf-check.js';
 import { activeContentVerdict, decodeName, noteName } from './pdf-prescan.js';
 
 /**
- * Parses a PDF with pdf-lib in a worker thread that is terminated at a time budget: pdf-lib can
- * spin or recurse without end on hostile input, and only another thread can stop that.
- *
- * The worker runs this very module, found through `import.meta.url`:
- * - from TypeScript source (vitest, tsx, the local runtime) the URL ends in `.ts`, which Node 20
- *   cannot load in a worker by itself, so the worker is a one-line script that loads this file
- *   through tsx's `tsImport` (a devDependency, present wherever the source runs);
- * - in the Lambda bundle (esbuild, ESM, one file) the URL is the bundle itself: the worker loads
- *   the whole bundle, and this module's top-level check below sees the marker in `workerData`
- *   and serves jobs. The rest of the bundle's module scope runs too (clients are created,
- *   nothing is invoked), so module scope must never start work by itself. No second entry point,
- *   copied file or `nodeModules` entry is needed for this. A CommonJS bundle has no
- *   `import.meta.url` and fails loudly when a PDF is first checked.
+ * The PDF check's worker thread (the main thread's side is `pdf-check.ts`): loads pdf-lib and
+ * serves one file at a time. Its own entry point, bundled on its own for Lambda, so a worker
+ * start loads pdf-lib and nothing else.
  */
-const MARKER = 'certrevoke:pdf-check';
+
 /** A pages tree deeper than this is not a letter (a 20-page letter needs depth 1 or 2). */
 const MAX_TREE_DEPTH = 16;
 const MAX_TREE_NODES = 256;
 
-export type PdfCheckResult = { ok: true; pages: number } | { ok: false; detail: string };
-
-export interface PdfCheckOptions {
-  maxPages: number;
-  /** What one stream pdf-lib decodes during the parse may grow to (object and xref streams). @default 4 MiB */
-  maxDecodedBytes?: number;
-  /** Wall-clock budget for the parse, counted from when the worker has loaded pdf-lib. */
-  timeBudgetMs: number;
-  /** Limit for starting the worker and loading pdf-lib (loading TypeScript through tsx is slow). */
-  startupLimitMs?: number;
-  /**
-   * Abandons the parse: the worker is terminated at once and the result is a refusal. A caller
-   * that has refused the file on other grounds aborts, or a bomb's parse would run on to its
-   * budget beside the next file's worker.
-   */
-  signal?: AbortSignal;
-}
-
-interface Job {
-  marker: typeof MARKER;
-  id: number;
-  /** The file is its first `length` bytes; the buffer goes back with the result. */
-  buffer: ArrayBuffer;
-  length: number;
-  maxPages: number;
-  maxDecodedBytes: number;
-}
-
-/** `reusable`: the worker may take the next file (false after a budget was hit: its heap may be ragged). */
-type WorkerMessage = { type: 'ready' } | { type: 'result'; id: number; result: PdfCheckResult; reusable: boolean; buffer: ArrayBuffer };
-
-/**
- * Checks the PDF in a worker thread: loads it with pdf-lib's decoders capped, refuses active
- * content found in any object pdf-lib parsed, then walks the page tree from the catalog.
- *
- * There is one worker at a time and files take turns on it. It stays warm between files
- * (starting one loads the whole bundle and pdf-lib, which costs far more than checking a
- * letter), unreferenced while idle so it never holds the process open, and is retired after
- * RECYCLE_AFTER files, after any file it refused for a budget, when abandoned, or on any
- * failure; the next one starts only once the retired one is gone. Without turns, files refused
- * quickly elsewhere (their parse abandoned or still running) each started a worker of their own
- * while the others were still alive, and a burst of them took the process past 1 GB. Nothing of
- * a file survives into the next: each job gets its own decode budget and the document is
- * dropped when its result is sent.
- *
- * Once the job is posted, every outcome is a result: past the budget, out of stack or heap, or
- * dead, the worker is terminated and the file is unreadable. A worker that cannot start is our
- * failure, not the file's: the promise rejects, so the caller retries instead of refusing a
- * letter it never read.
- */
-export function checkPdfInWorker(bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
-  // With no file ahead, the turn starts now: a warm worker gets the job before this returns, so
-  // the caller's own checks run while it parses.
-  const turn = waiting === 0 ? checkInTurn(bytes, options) : lane.then(() => checkInTurn(bytes, options));
-  waiting++;
-  lane = turn.catch(() => undefined).finally(() => waiting--);
-  return turn;
-}
-
-function checkInTurn(bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
-  if (options.signal?.aborted) return Promise.resolve(ABANDONED);
-  if (retiring) return retiring.then(() => checkInTurn(bytes, options));
-  const warm = idle;
-  idle = undefined;
-  if (warm) return runOn(warm, bytes, options);
-  return takeNewWorker(options.startupLimitMs ?? Math.max(10_000, options.timeBudgetMs)).then((started) => runOn(started, bytes, options));
-}
-
-/**
- * Posts one file to the worker. The bytes travel in the worker's own buffer, transferred there
- * and back with each job: a fresh 1.4 MiB buffer a file costs more in page faults (~7 ms) than
- * parsing it does.
- */
-function runOn(pooled: PooledWorker, bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
-  // Abandoned while the worker was starting: it has not seen the file and stays warm.
-  if (options.signal?.aborted) {
-    giveBack(pooled);
-    return Promise.resolve(ABANDONED);
-  }
-  const { worker } = pooled;
-  const buffer = pooled.buffer && pooled.buffer.byteLength >= bytes.byteLength ? pooled.buffer : new ArrayBuffer(Math.max(bytes.byteLength, BUFFER_BYTES));
-  pooled.buffer = undefined;
-  // Buffer's memcpy: TypedArray#set copies from a Buffer byte by byte.
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).copy(Buffer.from(buffer));
-  const job: Job = { marker: MARKER, id: ++jobs, buffer, length: bytes.byteLength, maxPages: options.maxPages, maxDecodedBytes: options.maxDecodedBytes ?? 4 * 1024 * 1024 };
-  worker.ref();
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (result: PdfCheckResult, reusable: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-      options.signal?.removeEventListener('abort', onAbort);
-      if (reusable) giveBack(pooled);
-      else retire(worker);
-      resolve(result);
-    };
-    const onMessage = (message: WorkerMessage) => {
-      if (message.type !== 'result' || message.id !== job.id) return;
-      pooled.buffer = message.buffer;
-      finish(message.result, message.reusable);
-    };
-    const onError = (error: Error) => finish({ ok: false, detail: workerFailure(error) }, false);
-    const onExit = () => finish({ ok: false, detail: 'could not be read' }, false);
-    const onAbort = () => finish(ABANDONED, false);
-    const timer = setTimeout(() => finish({ ok: false, detail: 'took too long to read' }, false), options.timeBudgetMs);
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    worker.postMessage(job, [buffer]);
-  });
-}
-
-const ABANDONED: PdfCheckResult = { ok: false, detail: 'was not read to the end' };
-
-/** The size of a worker's transfer buffer: the largest letter there is. */
-const BUFFER_BYTES = 1_468_006;
-
-/** A warm worker is retired after this many files, so a slow leak in pdf-lib cannot grow without end. */
-const RECYCLE_AFTER = 100;
-let jobs = 0;
-/** The turn of the last file that asked, and how many have not finished theirs. */
-let lane: Promise<unknown> = Promise.resolve();
-let waiting = 0;
-let idle: PooledWorker | undefined;
-/** While a retired worker is stopping: the next one starts after. */
-let retiring: Promise<void> | undefined;
-
-function retire(worker: Worker): void {
-  const stopped: Promise<void> = worker
-    .terminate()
-    .catch(() => 0)
-    .then(() => {
-      if (retiring === stopped) retiring = undefined;
-    });
-  retiring = stopped;
-}
-
-interface PooledWorker {
-  worker: Worker;
-  used: number;
-  /** Its transfer buffer, while on this side. */
-  buffer?: ArrayBuffer | undefined;
-}
-
-/** A new worker, once it has loaded pdf-lib. */
-function takeNewWorker(startupLimitMs: number): Promise<PooledWorker> {
-  const worker = startWorker();
-  return new Promise((resolve, reject) => {
-    const fail = (reason: string) => {
-      clearTimeout(timer);
-      retire(worker);
-      reject(new Error(`The PDF check worker did not start: ${reason}`));
-    };
-    const timer = setTimeout(() => fail('timed out'), startupLimitMs);
-    const onError = (error: Error) => fail(error.message);
-    const onExit = (code: number) => fail(`exited with ${code}`);
-    worker.once('error', onError);
-    worker.once('exit', onExit);
-    worker.once('message', (message: WorkerMessage) => {
-      clearTimeout(timer);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-      if (message.type === 'ready') resolve({ worker, used: 0 });
-      else fail('it answered before it was ready');
-    });
-  });
-}
-
-/** Keeps the worker warm for the next file, unless it has done its share. */
-function giveBack(pooled: PooledWorker): void {
-  pooled.used += 1;
-  if (pooled.used >= RECYCLE_AFTER) {
-    retire(pooled.worker);
-    return;
-  }
-  pooled.worker.unref();
-  idle = pooled;
-}
-
-function workerFailure(error: Error): string {
-  if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') return 'needs too much memory to read';
-  if (error instanceof RangeError) return 'is nested too deeply to read';
-  return 'could not be read';
-}
-
-let alive = 0;
-
-/** PDF check workers in this process now, started or starting; for tests of the one-at-a-time rule. */
-export function pdfWorkersAlive(): number {
-  return alive;
-}
-
-function startWorker(): Worker {
-  const worker = newWorker();
-  alive++;
-  worker.once('exit', () => alive--);
-  return worker;
-}
-
-function newWorker(): Worker {
-  const self = import.meta.url as string | undefined;
-  if (!self) throw new Error('pdf-check needs an ES module build: import.meta.url is missing');
-  const resourceLimits = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 };
-  if (!/\.[cm]?ts$/.test(new URL(self).pathname)) {
-    return new Worker(new URL(self), { workerData: { marker: MARKER }, resourceLimits });
-  }
-  const script = `import(${JSON.stringify(tsxApiUrl())}).then(({ tsImport }) => tsImport(${JSON.stringify(self)}, ${JSON.stringify(self)}));`;
-  return new Worker(script, { eval: true, workerData: { marker: MARKER }, resourceLimits });
-}
-
-/** tsx's ESM API entry, read from its package.json `exports` (the CommonJS entry cannot register ESM hooks). */
-function tsxApiUrl(): string {
-  const requireHere = createRequire(import.meta.url);
-  const manifest = requireHere.resolve('tsx/package.json');
-  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  const entry = exports['./esm/api']?.import.default;
-  if (!entry) throw new Error('tsx has no ./esm/api export');
-  return pathToFileURL(join(dirname(manifest), entry)).href;
-}
-
 function isWorkerOfThis(data: unknown): boolean {
-  return typeof data === 'object' && data !== null && (data as { marker?: unknown }).marker === MARKER;
-}
-
-if (!isMainThread && isWorkerOfThis(workerData) && parentPort) {
-  const port = parentPort;
-  void (async () => {
-    const pdfLib = await loadPdfLib();
-    const budget = capDecoding(pdfLib);
-    viewInsteadOfCopy(pdfLib);
-    port.on('message', (job: Job) => {
-      budget.reset(job.maxDecodedBytes);
-      // The document (which holds views of the buffer) is dropped before the buffer goes back.
-      const answer = (result: PdfCheckResult, reusable: boolean) =>
-        port.postMessage({ type: 'result', id: job.id, result, reusable, buffer: job.buffer } satisfies WorkerMessage, [job.buffer]);
-      void runJob(pdfLib, budget, new Uint8Array(job.buffer, 0, job.length), job.maxPages).then(
-        (result) => answer(result, !budget.exceeded),
-        (error: unknown) => answer({ ok: false, detail: parseFailure(error) }, false),
-      );
-    });
-    port.postMessage({ type: 'ready' } satisfies WorkerMessage);
-  })();
+  return typeof data === 'object' && data !== null && (data as { marker?: unknown }).marker === PDF_CHECK_MARKER;
 }
 
 function parseFailure(error: unknown): string {
@@ -286,7 +38,6 @@ class DecodeBudgetExceeded extends Error {
   override name = 'DecodeBudgetExceeded';
 }
 
-/** Runs inside the worker, which imported pdf-lib, so the main thread never loads it for this. */
 async function runJob(pdfLib: PdfLib, budget: DecodeBudget, bytes: Uint8Array, maxPages: number): Promise<PdfCheckResult> {
   const { PDFArray, PDFDict, PDFName, PDFNumber, PDFParser, PDFRef } = pdfLib;
   let context: PdfContext;
@@ -344,37 +95,22 @@ async function runJob(pdfLib: PdfLib, budget: DecodeBudget, bytes: Uint8Array, m
 
 /**
  * pdf-lib's parser and object model, each from its own CommonJS file: the package's index also
- * brings the document API with its embedders and PNG codec (~120 KB of the processor's bundle,
- * and load time in every new worker) that a check never uses.
+ * brings the document API with its embedders and PNG codec (~120 KB of the bundle, and load
+ * time in every new worker) that a check never uses.
  */
-async function loadPdfLib() {
-  const [parser, byteStream, array, dict, name, number, ref, rawStream, stream, context, decode] = await Promise.all([
-    import('pdf-lib/cjs/core/parser/PDFParser.js'),
-    import('pdf-lib/cjs/core/parser/ByteStream.js'),
-    import('pdf-lib/cjs/core/objects/PDFArray.js'),
-    import('pdf-lib/cjs/core/objects/PDFDict.js'),
-    import('pdf-lib/cjs/core/objects/PDFName.js'),
-    import('pdf-lib/cjs/core/objects/PDFNumber.js'),
-    import('pdf-lib/cjs/core/objects/PDFRef.js'),
-    import('pdf-lib/cjs/core/objects/PDFRawStream.js'),
-    import('pdf-lib/cjs/core/objects/PDFStream.js'),
-    import('pdf-lib/cjs/core/PDFContext.js'),
-    import('pdf-lib/cjs/core/streams/decode.js'),
-  ]);
-  return {
-    PDFParser: cjsDefault(parser),
-    ByteStream: cjsDefault(byteStream),
-    PDFArray: cjsDefault(array),
-    PDFDict: cjsDefault(dict),
-    PDFName: cjsDefault(name),
-    PDFNumber: cjsDefault(number),
-    PDFRef: cjsDefault(ref),
-    PDFRawStream: cjsDefault(rawStream),
-    PDFStream: cjsDefault(stream),
-    PDFContext: cjsDefault(context),
-    decodePDFRawStream: decode.decodePDFRawStream,
-  };
-}
+const pdfLib = {
+  PDFParser: cjsDefault(parserModule),
+  ByteStream: cjsDefault(byteStreamModule),
+  PDFArray: cjsDefault(arrayModule),
+  PDFDict: cjsDefault(dictModule),
+  PDFName: cjsDefault(nameModule),
+  PDFNumber: cjsDefault(numberModule),
+  PDFRef: cjsDefault(refModule),
+  PDFRawStream: cjsDefault(rawStreamModule),
+  PDFStream: cjsDefault(streamModule),
+  PDFContext: cjsDefault(contextModule),
+  decodePDFRawStream: decodeModule.decodePDFRawStream,
+};
 /**
  * A CommonJS file's `exports.default`. Node and esbuild hand the file's `exports` over as the
  * module's `default`; tsx (the local runtime's worker), honouring `__esModule`, hands over
@@ -384,7 +120,7 @@ function cjsDefault<T>(module: { default: { default: T } }): T {
   const given = module.default as { default?: T } | T;
   return (given as { default?: T }).default ?? (given as T);
 }
-type PdfLib = Awaited<ReturnType<typeof loadPdfLib>>;
+type PdfLib = typeof pdfLib;
 
 /**
  * Makes pdf-lib's parser keep each stream's contents as a view of the file instead of a copy
@@ -481,3 +217,22 @@ function namesIn(pdfLib: PdfLib, context: PdfContext): Set<string> {
   }
   return found;
 }
+
+/** Serves files until terminated; one at a time (the main thread waits for each result). */
+function serve(port: MessagePort): void {
+  const budget = capDecoding(pdfLib);
+  viewInsteadOfCopy(pdfLib);
+  port.on('message', (job: PdfCheckJob) => {
+    budget.reset(job.maxDecodedBytes);
+    // The document (which holds views of the buffer) is dropped before the buffer goes back.
+    const answer = (result: PdfCheckResult, reusable: boolean) =>
+      port.postMessage({ type: 'result', id: job.id, result, reusable, buffer: job.buffer } satisfies PdfWorkerMessage, [job.buffer]);
+    void runJob(pdfLib, budget, new Uint8Array(job.buffer, 0, job.length), job.maxPages).then(
+      (result) => answer(result, !budget.exceeded),
+      (error: unknown) => answer({ ok: false, detail: parseFailure(error) }, false),
+    );
+  });
+  port.postMessage({ type: 'ready' } satisfies PdfWorkerMessage);
+}
+
+if (!isMainThread && isWorkerOfThis(workerData) && parentPort) serve(parentPort);

@@ -7,7 +7,7 @@ import { build, type BuildResult } from 'esbuild';
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { esbuildOptions, functionsOfApp } from '../../bench/bundles.js';
-import { PROJECT_ROOT } from '../../infra/constructs/function.js';
+import { esbuildOptionsOf, PROJECT_ROOT } from '../../infra/constructs/function.js';
 import { LETTER_PROCESSOR_ENTRY } from '../../infra/constructs/letter-processing.js';
 
 /**
@@ -85,7 +85,8 @@ describe('the letter processor, bundled with the options CDK gives it', () => {
   it("leaves pdf-lib's standard-font tables out (no function embeds a font with pdf-lib)", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'certrevoke-processor-'));
     try {
-      const result = await build({ ...esbuildOptions(processor, dir), write: false, metafile: true });
+      // In the PDF check's worker bundle, the only one with pdf-lib.
+      const result = await build({ ...esbuildOptionsOf(processor.bundlingOptions, processor.workers[0]!.entry, join(dir, 'worker.mjs')), write: false, metafile: true, logLevel: 'silent' });
       const inputs = Object.keys(result.metafile.inputs);
       expect(inputs.some((path) => path.includes('pdf-lib/cjs/core/parser/PDFParser.js'))).toBe(true);
       expect(inputs.filter((path) => path.includes('@pdf-lib/standard-fonts'))).toEqual([]);
@@ -94,11 +95,33 @@ describe('the letter processor, bundled with the options CDK gives it', () => {
     }
   });
 
-  it("still checks a PDF in its worker thread, and fails loudly if anything asks the stand-in for a font", async () => {
+  /** What reached a built file: the metafile's inputs also list files read and then shaken out. */
+  const bundled = (result: BuildResult<{ metafile: true }>) =>
+    Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([file]) => file));
+
+  it('parses PDFs in a worker bundle of its own: pdf-lib only there, the AWS clients and sharp only in the function', async () => {
+    expect(processor.workers).toEqual([{ entry: 'lib/adapters/pdf-check.worker.ts', bundle: 'pdf-check.worker.mjs' }]);
     const dir = await mkdtemp(join(tmpdir(), 'certrevoke-processor-'));
     try {
-      // The inspector as the processor bundles it: its PDF worker loads this very bundle.
+      const main = await build({ ...esbuildOptions(processor, dir), write: false, metafile: true });
+      const worker = await build({ ...esbuildOptionsOf(processor.bundlingOptions, processor.workers[0]!.entry, join(dir, 'worker.mjs')), write: false, metafile: true, logLevel: 'silent' });
+      expect(bundled(main).filter((file) => file.includes('node_modules/pdf-lib/'))).toEqual([]);
+      expect(bundled(worker).some((file) => file.includes('node_modules/pdf-lib/'))).toBe(true);
+      expect(bundled(worker).filter((file) => file.includes('node_modules/@aws-sdk/') || file.includes('node_modules/@smithy/'))).toEqual([]);
+      expect(worker.metafile.outputs[Object.keys(worker.metafile.outputs)[0]!]!.imports.some((i) => i.path === 'sharp')).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("still checks a PDF in its worker thread, built beside the bundle by CDK's afterBundling hook, and fails loudly if anything asks the stand-in for a font", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'certrevoke-processor-'));
+    try {
+      // The inspector as the processor bundles it, and its PDF worker's bundle beside it as
+      // CDK's hook builds it (bash, from the project root).
       const options = esbuildOptions(processor, dir);
+      for (const command of processor.bundlingOptions.commandHooks!.afterBundling(PROJECT_ROOT, dir)) execFileSync('bash', ['-c', command], { cwd: PROJECT_ROOT, stdio: 'pipe' });
+      expect(readdirSync(dir).sort()).toEqual(['pdf-check.worker.mjs', 'pdf-check.worker.mjs.map']);
       await build({
         ...options,
         entryPoints: undefined,

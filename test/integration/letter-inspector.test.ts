@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContentLetterInspector } from '../../lib/adapters/content-letter-inspector.js';
-import { pdfWorkersAlive } from '../../lib/adapters/pdf-check.worker.js';
+import { pdfWorkersAlive } from '../../lib/adapters/pdf-check.js';
 import { PdfLetterTemplate } from '../../lib/adapters/pdf-letter-template.js';
 import type { LetterTemplateData, LetterVerdict } from '../../lib/app/ports.js';
 import { LETTER_MAX_BYTES } from '../../lib/domain/letter.js';
