@@ -21,7 +21,7 @@ import type { Certificate } from '../lib/app/model.js';
 import { FIRST_SWEEP_LOOKBACK_DAYS, runSweep, type SweepDeps, type SweepReport } from '../lib/app/sweeps.js';
 import { DAY_MS } from '../lib/domain/certificate.js';
 import { classifyForSweep, dayOf, nextDay } from '../lib/domain/sweep.js';
-import { ensureTable, freePort, startDynamoLocal } from '../infra/local/dynamodb-local.js';
+import { ensureTable, startDynamoLocal } from '../infra/local/dynamodb-local.js';
 import { formatInt, formatMs, median, progress, status, table, UsageError, emitJson } from './cli.js';
 
 const TABLE_NAME = 'bench-sweep';
@@ -121,9 +121,8 @@ export async function runSweepBench(options: Options = { count: DEFAULT_COUNT, l
 
   const clients: { destroy(): void }[] = [];
   try {
-    const port = await freePort();
-    status(`starting DynamoDB Local (in memory) on port ${port}`);
-    dynamo = await startDynamoLocal({ port });
+    status('starting DynamoDB Local (in memory)');
+    dynamo = await startDynamoLocal({});
     if (interrupted) {
       await dynamo.stop();
       process.exit(signalExitCode(interrupted));

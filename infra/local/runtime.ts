@@ -4,7 +4,7 @@ import { link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, ensureTable, startDynamoLocal } from './dynamodb-local.js';
+import { ensureTable, startDynamoLocal } from './dynamodb-local.js';
 import { buildConsole, consoleCsp } from '../console-build.js';
 import { createGateway, startingServer, type ConsoleSite, type RateLimit } from './gateway.js';
 import { LETTER_BUCKETS, startS3 } from './s3.js';
@@ -71,8 +71,8 @@ export async function startLocalRuntime(options: RuntimeOptions): Promise<LocalR
     const dynamoDir = join(dataDir, 'dynamodb');
     if (!options.inMemory) await mkdir(dynamoDir, { recursive: true });
     const [dynamo, s3, dns] = await Promise.all([
-      startDynamoLocal({ port: await freePort(), dataDir: options.inMemory ? undefined : dynamoDir }),
-      startS3({ port: await freePort(), dir: join(dataDir, 's3'), onEvent: (n) => letters.onEvent(n) }),
+      startDynamoLocal({ dataDir: options.inMemory ? undefined : dynamoDir }),
+      startS3({ dir: join(dataDir, 's3'), onEvent: (n) => letters.onEvent(n) }),
       startDnsServer(sharedDnsZone, { port: 0, address: '127.0.0.1' }),
     ]);
     stops.push(dynamo.stop, s3.stop, dns.stop);

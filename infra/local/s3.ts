@@ -19,10 +19,11 @@ const INTAKE_CORS = Buffer.from(`<CORSConfiguration>
 </CORSConfiguration>`);
 
 /** s3rver on loopback with the project's buckets. It enforces no POST policy: see DESIGN.md. */
-export async function startS3(options: { port: number; dir: string; onEvent?: (notification: unknown) => void }): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+/** s3rver on `port`, by default one the OS picks as it binds (no window for another process to take it). */
+export async function startS3(options: { port?: number; dir: string; onEvent?: (notification: unknown) => void }): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   await mkdir(options.dir, { recursive: true });
   const server = new S3rver({
-    port: options.port,
+    port: options.port ?? 0,
     address: '127.0.0.1',
     directory: options.dir,
     silent: true,
@@ -32,6 +33,6 @@ export async function startS3(options: { port: number; dir: string; onEvent?: (n
     ],
   });
   if (options.onEvent) server.on('event', options.onEvent);
-  await server.run();
-  return { endpoint: `http://127.0.0.1:${options.port}`, stop: () => server.close() };
+  const { port } = (await server.run()) as { port: number };
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => server.close() };
 }

@@ -14,7 +14,6 @@ import type { EvidenceLinks, UploadSigner, Workflows } from '../../lib/app/ports
 import { registerCertificate } from '../../lib/app/certificates.js';
 import { submitRevocation } from '../../lib/app/revocations.js';
 import { LETTER_MAX_BYTES } from '../../lib/domain/letter.js';
-import { freePort } from '../../infra/local/dynamodb-local.js';
 import { LETTER_BUCKETS, startS3 } from '../../infra/local/s3.js';
 import * as files from '../fixtures/letters.js';
 import { createTestTable } from '../support/dynamo.js';
@@ -42,7 +41,6 @@ beforeAll(async () => {
   const table = await createTestTable();
   s3Dir = await mkdtemp(join(tmpdir(), 'certrevoke-s3-'));
   s3 = await startS3({
-    port: await freePort(),
     dir: s3Dir,
     onEvent: (n) => {
       for (const r of (n as { Records: { eventName: string; s3: { object: { key: string } } }[] }).Records) if (r.eventName.startsWith('ObjectCreated')) events.push(r.s3.object.key);

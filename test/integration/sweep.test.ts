@@ -12,7 +12,6 @@ import type { AuditEvent, Certificate } from '../../lib/app/model.js';
 import type { SweepStore } from '../../lib/app/ports.js';
 import { FIRST_SWEEP_LOOKBACK_DAYS, runSweep, type SweepDeps, type SweepOptions, type SweepReport } from '../../lib/app/sweeps.js';
 import { DAY_MS, SLOT_GRACE_MS, dayOf } from '../../lib/domain/index.js';
-import { freePort } from '../../infra/local/dynamodb-local.js';
 import { LETTER_BUCKETS, startS3 } from '../../infra/local/s3.js';
 import { letterRevocation, reissueOf, validationRevocation } from '../fixtures/sweep.js';
 import { auditEvent, storedCertificate } from '../fixtures/stored-certificates.js';
@@ -40,7 +39,6 @@ const s3Events: { eventName: string; key: string }[] = [];
 beforeAll(async () => {
   s3Dir = await mkdtemp(join(tmpdir(), 'certrevoke-sweep-s3-'));
   s3 = await startS3({
-    port: await freePort(),
     dir: s3Dir,
     onEvent: (n) => {
       for (const r of (n as { Records: { eventName: string; s3: { object: { key: string } } }[] }).Records) s3Events.push({ eventName: r.eventName, key: r.s3.object.key });

@@ -15,7 +15,6 @@ import type { Caller } from '../../lib/app/model.js';
 import type { LetterInspector } from '../../lib/app/ports.js';
 import { awaitCallback } from '../../lib/app/revocation-steps.js';
 import { submitRevocation } from '../../lib/app/revocations.js';
-import { freePort } from '../../infra/local/dynamodb-local.js';
 import { LETTER_BUCKETS, startS3 } from '../../infra/local/s3.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../infra/local/step-functions.js';
 import * as letters from '../fixtures/letters.js';
@@ -67,7 +66,6 @@ beforeAll(async () => {
   const table = await createTestTable();
   s3Dir = await mkdtemp(join(tmpdir(), 'certrevoke-s3-events-'));
   s3 = await startS3({
-    port: await freePort(),
     dir: s3Dir,
     onEvent: (n) => {
       for (const r of (n as { Records: S3EventRecord[] }).Records) {
