@@ -19,7 +19,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { LETTER_MAX_BYTES } from '../lib/domain/letter.js';
-import { PROJECT_ROOT } from '../infra/constructs/function.js';
+import { esbuildOptionsOf, PROJECT_ROOT } from '../infra/constructs/function.js';
+import { LETTER_PROCESSOR_ENTRY } from '../infra/constructs/letter-processing.js';
+import { functionsOfApp } from './bundles.js';
 import { jpegNear, pdfOfSize } from '../test/fixtures/letters.js';
 import { median, status, table, UsageError, emitJson } from './cli.js';
 
@@ -54,7 +56,8 @@ export interface LetterResults {
  * left out, as in Lambda) but for its standard-fonts alias: the raw floor is pdf-lib's own
  * PDFDocument.load, and with the stand-in aliased in that load measured 5 ms instead of 0.5 on
  * this machine (the processor's parse, which loads pdf-lib's parser by path, was unchanged), so
- * the alias would flatter letterPdfRatio.
+ * the alias would flatter letterPdfRatio. The PDF check's worker bundle is built beside it as
+ * CDK builds it for the processor.
  */
 async function bundleWorker(dir: string): Promise<string> {
   const outfile = join(dir, 'letter-worker.mjs');
@@ -71,6 +74,9 @@ async function bundleWorker(dir: string): Promise<string> {
     outfile,
     logLevel: 'silent',
   });
+  // The PDF check's worker bundle beside it, exactly as the processor's asset has it.
+  const processor = functionsOfApp().find((fn) => fn.entry === LETTER_PROCESSOR_ENTRY)!;
+  for (const worker of processor.workers) await build({ ...esbuildOptionsOf(processor.bundlingOptions, worker.entry, join(dir, worker.bundle)), logLevel: 'silent' });
   await symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return outfile;
 }
