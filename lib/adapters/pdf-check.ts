@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
  * - in the Lambda bundle the worker is `PDF_CHECK_WORKER_BUNDLE`, built beside the function's
  *   `index.mjs` from `PDF_CHECK_WORKER_ENTRY` (infra/constructs/function.ts, `workers`). Before,
  *   the worker loaded the whole function bundle — AWS clients, sharp and libvips — which took
- *   ~225 ms a start, paid again after every file refused for a budget. A CommonJS bundle has no
+ *   ~180 ms a start, paid again after every file refused for a budget. A CommonJS bundle has no
  *   `import.meta.url` and fails loudly when a PDF is first checked.
  */
 export const PDF_CHECK_WORKER_ENTRY = 'lib/adapters/pdf-check.worker.ts';
