@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { build, type BuildOptions } from 'esbuild';
 import { buildApp } from '../infra/app.js';
-import { esbuildOptionsOf, PROJECT_ROOT, ServiceFunction } from '../infra/constructs/function.js';
+import { esbuildOptionsOf, PROJECT_ROOT, ServiceFunction, type WorkerBundle } from '../infra/constructs/function.js';
 import { formatInt, median, progress, status, table, UsageError, emitJson } from './cli.js';
 
 export const BUNDLE_GOALS = { maxBundleKb: 250, maxInitMs: 80 };
@@ -48,10 +48,20 @@ export function esbuildOptions(fn: ServiceFunction, outdir: string): BuildOption
   return { ...esbuildOptionsOf(fn.bundlingOptions, fn.entry, join(outdir, 'index.mjs')), logLevel: 'silent' };
 }
 
+/** One of the function's worker bundles, as its afterBundling hook builds it into `outdir`. */
+export function workerEsbuildOptions(fn: ServiceFunction, worker: WorkerBundle, outdir: string): BuildOptions {
+  return { ...esbuildOptionsOf(fn.bundlingOptions, worker.entry, join(outdir, worker.bundle)), logLevel: 'silent' };
+}
+
+/** The function's worker bundles, into `outdir`. */
+export async function buildWorkers(fn: ServiceFunction, outdir: string): Promise<void> {
+  for (const worker of fn.workers) await build(workerEsbuildOptions(fn, worker, outdir));
+}
+
 /** The function's asset as CDK builds it: `index.mjs`, then its worker bundles beside it (the afterBundling hooks). */
 export async function buildFunction(fn: ServiceFunction, outdir: string): Promise<void> {
   await build(esbuildOptions(fn, outdir));
-  for (const worker of fn.workers) await build({ ...esbuildOptionsOf(fn.bundlingOptions, worker.entry, join(outdir, worker.bundle)), logLevel: 'silent' });
+  await buildWorkers(fn, outdir);
 }
 
 /** Module-load time of `file` in a fresh node, ms, measured inside the process. */

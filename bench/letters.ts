@@ -20,9 +20,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { LETTER_MAX_BYTES } from '../lib/domain/letter.js';
-import { esbuildOptionsOf, PROJECT_ROOT } from '../infra/constructs/function.js';
+import { PROJECT_ROOT } from '../infra/constructs/function.js';
 import { LETTER_PROCESSOR_ENTRY } from '../infra/constructs/letter-processing.js';
-import { functionsOfApp } from './bundles.js';
+import { buildWorkers, functionsOfApp } from './bundles.js';
 import { jpegNear, pdfOfSize } from '../test/fixtures/letters.js';
 import { median, status, table, UsageError, emitJson } from './cli.js';
 
@@ -76,8 +76,7 @@ async function bundleWorker(dir: string): Promise<string> {
     logLevel: 'silent',
   });
   // The PDF check's worker bundle beside it, exactly as the processor's asset has it.
-  const processor = functionsOfApp().find((fn) => fn.entry === LETTER_PROCESSOR_ENTRY)!;
-  for (const worker of processor.workers) await build({ ...esbuildOptionsOf(processor.bundlingOptions, worker.entry, join(dir, worker.bundle)), logLevel: 'silent' });
+  await buildWorkers(functionsOfApp().find((fn) => fn.entry === LETTER_PROCESSOR_ENTRY)!, dir);
   await symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return outfile;
 }

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { build, type BuildResult } from 'esbuild';
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { esbuildOptions, functionsOfApp } from '../../bench/bundles.js';
-import { esbuildOptionsOf, PROJECT_ROOT } from '../../infra/constructs/function.js';
+import { esbuildOptions, functionsOfApp, workerEsbuildOptions } from '../../bench/bundles.js';
+import { PROJECT_ROOT } from '../../infra/constructs/function.js';
 import { LETTER_PROCESSOR_ENTRY } from '../../infra/constructs/letter-processing.js';
 
 /**
@@ -25,6 +25,10 @@ function bundle(name: string) {
     bundles.set(name, built);
   }
   return built;
+}
+/** What reached a built file: the metafile's inputs also list files read and then shaken out. */
+function bundled(result: BuildResult<{ metafile: true }>): string[] {
+  return Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([file]) => file));
 }
 /** In every bundle with zod: its schema base type, and a message of the English locale. */
 const ZOD = '"$ZodType"';
@@ -69,9 +73,7 @@ describe('function bundles', () => {
     ['reissue-fail', [SFN, PROBE], 'lib/adapters/dynamo-reissue-store.ts'],
     ['revocation-revoke', [SFN, PROBE], 'lib/adapters/embedded-ca.ts'],
   ])('%s bundles none of %j (but %s)', async (name, absent, present) => {
-    const { outputs } = (await bundle(name)).metafile;
-    // What reached the output: the metafile's inputs also list files read and then shaken out.
-    const inputs = Object.entries(outputs[Object.keys(outputs)[0]!]!.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([file]) => file);
+    const inputs = bundled(await bundle(name));
     expect(inputs.filter((file) => absent.some((part) => file.includes(part)))).toEqual([]);
     expect(inputs.some((file) => file.includes(present))).toBe(true);
   });
@@ -86,7 +88,7 @@ describe('the letter processor, bundled with the options CDK gives it', () => {
     const dir = await mkdtemp(join(tmpdir(), 'certrevoke-processor-'));
     try {
       // In the PDF check's worker bundle, the only one with pdf-lib.
-      const result = await build({ ...esbuildOptionsOf(processor.bundlingOptions, processor.workers[0]!.entry, join(dir, 'worker.mjs')), write: false, metafile: true, logLevel: 'silent' });
+      const result = await build({ ...workerEsbuildOptions(processor, processor.workers[0]!, dir), write: false, metafile: true });
       const inputs = Object.keys(result.metafile.inputs);
       expect(inputs.some((path) => path.includes('pdf-lib/cjs/core/parser/PDFParser.js'))).toBe(true);
       expect(inputs.filter((path) => path.includes('@pdf-lib/standard-fonts'))).toEqual([]);
@@ -95,16 +97,12 @@ describe('the letter processor, bundled with the options CDK gives it', () => {
     }
   });
 
-  /** What reached a built file: the metafile's inputs also list files read and then shaken out. */
-  const bundled = (result: BuildResult<{ metafile: true }>) =>
-    Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([file]) => file));
-
   it('parses PDFs in a worker bundle of its own: pdf-lib only there, the AWS clients and sharp only in the function', async () => {
     expect(processor.workers).toEqual([{ entry: 'lib/adapters/pdf-check.worker.ts', bundle: 'pdf-check.worker.mjs' }]);
     const dir = await mkdtemp(join(tmpdir(), 'certrevoke-processor-'));
     try {
       const main = await build({ ...esbuildOptions(processor, dir), write: false, metafile: true });
-      const worker = await build({ ...esbuildOptionsOf(processor.bundlingOptions, processor.workers[0]!.entry, join(dir, 'worker.mjs')), write: false, metafile: true, logLevel: 'silent' });
+      const worker = await build({ ...workerEsbuildOptions(processor, processor.workers[0]!, dir), write: false, metafile: true });
       expect(bundled(main).filter((file) => file.includes('node_modules/pdf-lib/'))).toEqual([]);
       expect(bundled(worker).some((file) => file.includes('node_modules/pdf-lib/'))).toBe(true);
       expect(bundled(worker).filter((file) => file.includes('node_modules/@aws-sdk/') || file.includes('node_modules/@smithy/'))).toEqual([]);
