@@ -7,7 +7,9 @@
  *   the letter processor's native sharp, installed beside the bundle, not counted);
  * - maxInitMs: the largest module-load time of a bundle in a fresh `node` process, median of N
  *   (default 5) — `import()` of the bundle, timed inside the process, in a Lambda-like
- *   environment (tracing on), so Node's own start is not counted.
+ *   environment (tracing on), so Node's own start is not counted;
+ * and, per bundle, the KB each family of code brought in (bench/weights.ts): ours, the AWS SDK,
+ * the X.509 stack, tldts, zod, Powertools and the rest.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -15,16 +17,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { buildApp } from '../infra/app.js';
 import { esbuildOptionsOf, PROJECT_ROOT, ServiceFunction, type WorkerBundle } from '../infra/constructs/function.js';
 import { formatInt, median, progress, status, table, UsageError, emitJson } from './cli.js';
+import { FAMILIES, weightsOf, type Family, type Weights } from './weights.js';
 
 export const BUNDLE_GOALS = { maxBundleKb: 250, maxInitMs: 80 };
 
 export interface BundleFigure {
   entry: string;
   kb: number;
+  /** KB of the bundle per family of dependencies (bench/weights.ts). */
+  weightsKb: Weights;
   initMs: { min: number; median: number; max: number };
 }
 
@@ -53,15 +58,20 @@ export function workerEsbuildOptions(fn: ServiceFunction, worker: WorkerBundle, 
   return { ...esbuildOptionsOf(fn.bundlingOptions, worker.entry, join(outdir, worker.bundle)), logLevel: 'silent' };
 }
 
-/** The function's worker bundles, into `outdir`. */
-export async function buildWorkers(fn: ServiceFunction, outdir: string): Promise<void> {
-  for (const worker of fn.workers) await build(workerEsbuildOptions(fn, worker, outdir));
+/** The function's worker bundles, into `outdir`; the metafile of each. */
+export async function buildWorkers(fn: ServiceFunction, outdir: string): Promise<Metafile[]> {
+  const metafiles: Metafile[] = [];
+  for (const worker of fn.workers) metafiles.push((await build({ ...workerEsbuildOptions(fn, worker, outdir), metafile: true })).metafile);
+  return metafiles;
 }
 
-/** The function's asset as CDK builds it: `index.mjs`, then its worker bundles beside it (the afterBundling hooks). */
-export async function buildFunction(fn: ServiceFunction, outdir: string): Promise<void> {
-  await build(esbuildOptions(fn, outdir));
-  await buildWorkers(fn, outdir);
+/**
+ * The function's asset as CDK builds it: `index.mjs`, then its worker bundles beside it (the
+ * afterBundling hooks); the metafile of each, in that order.
+ */
+export async function buildFunction(fn: ServiceFunction, outdir: string): Promise<Metafile[]> {
+  const main = await build({ ...esbuildOptions(fn, outdir), metafile: true });
+  return [main.metafile, ...(await buildWorkers(fn, outdir))];
 }
 
 /** Module-load time of `file` in a fresh node, ms, measured inside the process. */
@@ -95,15 +105,17 @@ export async function measureBundles(runs: number): Promise<BundleResults> {
     const figures: BundleFigure[] = [];
     for (const [i, fn] of functions.entries()) {
       const outdir = join(dir, String(i));
-      await buildFunction(fn, outdir);
+      const metafiles = await buildFunction(fn, outdir);
       // Packages left out of the bundle (sharp) are installed beside it in Lambda; here, the project's.
       if (fn.bundlingOptions.nodeModules?.length) symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(outdir, 'node_modules'), 'dir');
       // The function's bundle, then each worker bundle beside it: each is a file a thread loads.
       const files = [{ entry: fn.entry, file: 'index.mjs' }, ...fn.workers.map((w) => ({ entry: `${fn.entry} → ${w.bundle}`, file: w.bundle }))];
-      for (const { entry, file } of files) {
+      for (const [k, { entry, file }] of files.entries()) {
         const path = join(outdir, file);
         const samples = Array.from({ length: runs }, () => initMs(path, fn.entry));
-        figures.push({ entry, kb: statSync(path).size / 1024, initMs: { min: Math.min(...samples), median: median(samples), max: Math.max(...samples) } });
+        const weights = weightsOf(metafiles[k]!);
+        const weightsKb = Object.fromEntries(FAMILIES.map((f) => [f, weights[f] / 1024])) as Weights;
+        figures.push({ entry, kb: statSync(path).size / 1024, weightsKb, initMs: { min: Math.min(...samples), median: median(samples), max: Math.max(...samples) } });
       }
       bar.update(i + 1);
     }
@@ -115,11 +127,21 @@ export async function measureBundles(runs: number): Promise<BundleResults> {
 }
 
 export function bundleTable(r: BundleResults): string {
-  const rows = [['function', 'KB', 'init min', 'init median', 'init max']];
+  const rows = [['function', 'KB', ...FAMILIES, 'init min', 'init median', 'init max']];
   for (const f of [...r.functions].sort((a, b) => b.kb - a.kb)) {
-    rows.push([f.entry, f.kb.toFixed(1), f.initMs.min.toFixed(1), f.initMs.median.toFixed(1), f.initMs.max.toFixed(1)]);
+    rows.push([f.entry, f.kb.toFixed(1), ...FAMILIES.map((family) => f.weightsKb[family].toFixed(1)), f.initMs.min.toFixed(1), f.initMs.median.toFixed(1), f.initMs.max.toFixed(1)]);
   }
-  return table(rows);
+  return `${table(rows)}\n\n${familySummary(r.functions)}`;
+}
+
+/** Per family, its KB over the bundles that have it: what dropping or replacing it would take off. */
+export function familySummary(figures: BundleFigure[]): string {
+  const lines = FAMILIES.filter((f) => f !== 'shared').flatMap((family: Family) => {
+    const kb = figures.map((f) => f.weightsKb[family]).filter((v) => v > 0);
+    if (kb.length === 0) return [];
+    return [`  ${family}: ${Math.min(...kb).toFixed(0)}–${Math.max(...kb).toFixed(0)} KB, in ${kb.length} of ${figures.length} bundles`];
+  });
+  return `KB per family of code (the columns: what each direct dependency brought in, bench/weights.ts):\n${lines.join('\n')}`;
 }
 
 /** The section on its own. */

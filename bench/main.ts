@@ -100,7 +100,7 @@ async function runAll(): Promise<number> {
   const number = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
   console.log(`\ncertrevoke bench — ${new Date().toISOString()}, Node ${process.version}, ${formatMs(performance.now() - started)}\n`);
   console.log(table([['key', 'value', 'budget', '', 'what'], ...figures.map((f) => [f.key, number(f.value), f.budget, f.pass ? 'ok' : 'MISSED', f.what])], (c) => c === 1));
-  console.log(`\nbundles (KB, module-load ms min / median / max):\n${bundleTable(bundles)}`);
+  console.log(`\nbundles (KB, and of it per family of code; module-load ms min / median / max):\n${bundleTable(bundles)}`);
   console.log(`\nAPI:\n${apiTable(api)}`);
   console.log(`\nletters:\n${letterTable(letters)}`);
   console.log(`\nworkflows per route (cost estimate per 1,000 revocations):\n${workflowTable(workflows)}`);
