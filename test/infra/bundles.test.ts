@@ -149,7 +149,7 @@ describe('the letter processor, bundled with the options CDK gives it', () => {
       for (let page = 0; page < 8; page++) pdf.addPage().drawRectangle({ x: 40, y: 40, width: 200, height: 100 });
       await writeFile(join(dir, 'letter.pdf'), await pdf.save({ useObjectStreams: false }));
       // And an image, decoded by the sharp the bundle requires (its CommonJS build).
-      await writeFile(join(dir, 'letter.png'), await sharp({ create: { width: 64, height: 64, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer());
+      await writeFile(join(dir, 'letter.png'), await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer());
       const script = `
         import { readFileSync } from 'node:fs';
         const { ContentLetterInspector, Font } = await import('./index.mjs');
