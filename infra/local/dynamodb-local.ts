@@ -85,16 +85,27 @@ export function listensOn(pid: number, port: number): boolean | undefined {
   }
 }
 
+export interface DynamoLocalOptions {
+  port?: number;
+  dataDir?: string | undefined;
+  /** Picks the port when none is given. @default freePort */
+  pickPort?: () => Promise<number>;
+}
+
+/** Ports picked at most, when each is taken before Java binds it. */
+const PORT_PICKS = 3;
+
 /**
  * Starts DynamoDB Local: in memory, or persisting under `dataDir`. Without a `port`, on a free
- * one, picked again (up to 3 times) if another process takes it before Java binds it.
+ * one, picked again (up to PORT_PICKS times) if another process takes it before Java binds it.
  */
-export async function startDynamoLocal(options: { port?: number; dataDir?: string | undefined }): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+export async function startDynamoLocal(options: DynamoLocalOptions): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  const pickPort = options.pickPort ?? freePort;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startDynamoLocalOn(options.port ?? (await freePort()), options.dataDir);
+      return await startDynamoLocalOn(options.port ?? (await pickPort()), options.dataDir);
     } catch (error) {
-      if (options.port !== undefined || attempt === 3 || (error as { code?: string }).code !== 'EADDRINUSE') throw error;
+      if (options.port !== undefined || attempt === PORT_PICKS || (error as { code?: string }).code !== 'EADDRINUSE') throw error;
     }
   }
 }

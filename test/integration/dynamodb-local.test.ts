@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listensOn, startDynamoLocal } from '../../infra/local/dynamodb-local.js';
+import { freePort, listensOn, startDynamoLocal } from '../../infra/local/dynamodb-local.js';
 
 /** Answers every request as DynamoDB Local answers ListTables: what another instance on the port would say. */
 function impostor(): Promise<{ server: Server; port: number }> {
@@ -24,6 +24,27 @@ describe('DynamoDB Local of the local runtime', () => {
     // the runtime using someone else's data.
     await expect(startDynamoLocal({ port })).rejects.toMatchObject({ code: 'EADDRINUSE', message: expect.stringMatching(/could not take its port/) });
   }, 60_000);
+
+  it('picks another port when the one it picked is taken before Java binds it, and gives up after 3', async () => {
+    const taken = await Promise.all([impostor(), impostor(), impostor()]);
+    servers.push(...taken.map((t) => t.server));
+    const picked: number[] = [];
+    const picks = (ports: (() => Promise<number>)[]) => () => {
+      const next = ports[picked.length]!;
+      return next().then((port) => (picked.push(port), port));
+    };
+    const dynamo = await startDynamoLocal({ pickPort: picks([async () => taken[0]!.port, freePort]) });
+    try {
+      expect(picked).toHaveLength(2);
+      expect(dynamo.endpoint).toBe(`http://127.0.0.1:${picked[1]}`);
+      expect(listensOn(process.pid, picked[1]!)).toBe(false);
+    } finally {
+      await dynamo.stop();
+    }
+    picked.length = 0;
+    await expect(startDynamoLocal({ pickPort: picks(taken.map((t) => async () => t.port)) })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(picked).toEqual(taken.map((t) => t.port));
+  }, 120_000);
 
   it('tells which process holds a listening port', async () => {
     const { server, port } = await impostor();
