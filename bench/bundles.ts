@@ -135,7 +135,7 @@ export function bundleTable(r: BundleResults): string {
 }
 
 /** Per family, its KB over the bundles that have it: what dropping or replacing it would take off. */
-export function familySummary(figures: BundleFigure[]): string {
+function familySummary(figures: BundleFigure[]): string {
   const lines = FAMILIES.filter((f) => f !== 'shared').flatMap((family: Family) => {
     const kb = figures.map((f) => f.weightsKb[family]).filter((v) => v > 0);
     if (kb.length === 0) return [];
