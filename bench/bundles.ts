@@ -97,29 +97,49 @@ function initMs(file: string, name: string): number {
   return Number(result.stdout);
 }
 
-export async function measureBundles(runs: number): Promise<BundleResults> {
-  const functions = functionsOfApp();
+/** A file a thread loads: a function's bundle or a worker bundle beside it. */
+interface LoadedFile {
+  entry: string;
+  fn: ServiceFunction;
+  path: string;
+  metafile: Metafile;
+}
+
+/**
+ * Builds every bundle first, then loads them round-robin, one sample of each per round: this
+ * machine's speed drifts by a third within minutes, and five samples in a row would pin a slow
+ * spell on the few functions loaded during it.
+ */
+export async function measureBundles(runs: number, functions = functionsOfApp()): Promise<BundleResults> {
   const dir = mkdtempSync(join(tmpdir(), 'certrevoke-bundles-'));
   try {
-    const bar = progress('bundles', functions.length);
-    const figures: BundleFigure[] = [];
+    const building = progress('building', functions.length);
+    const files: LoadedFile[] = [];
     for (const [i, fn] of functions.entries()) {
       const outdir = join(dir, String(i));
       const metafiles = await buildFunction(fn, outdir);
       // Packages left out of the bundle (sharp) are installed beside it in Lambda; here, the project's.
       if (fn.bundlingOptions.nodeModules?.length) symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(outdir, 'node_modules'), 'dir');
-      // The function's bundle, then each worker bundle beside it: each is a file a thread loads.
-      const files = [{ entry: fn.entry, file: 'index.mjs' }, ...fn.workers.map((w) => ({ entry: `${fn.entry} → ${w.bundle}`, file: w.bundle }))];
-      for (const [k, { entry, file }] of files.entries()) {
-        const path = join(outdir, file);
-        const samples = Array.from({ length: runs }, () => initMs(path, fn.entry));
-        const weights = weightsOf(metafiles[k]!);
-        const weightsKb = Object.fromEntries(FAMILIES.map((f) => [f, weights[f] / 1024])) as Weights;
-        figures.push({ entry, kb: statSync(path).size / 1024, weightsKb, initMs: { min: Math.min(...samples), median: median(samples), max: Math.max(...samples) } });
-      }
-      bar.update(i + 1);
+      files.push({ entry: fn.entry, fn, path: join(outdir, 'index.mjs'), metafile: metafiles[0]! });
+      fn.workers.forEach((w, k) => files.push({ entry: `${fn.entry} → ${w.bundle}`, fn, path: join(outdir, w.bundle), metafile: metafiles[k + 1]! }));
+      building.update(i + 1);
     }
-    bar.finish();
+    building.finish();
+    const loading = progress('loading', runs * files.length);
+    const samples = files.map((): number[] => []);
+    for (let round = 0; round < runs; round++) {
+      files.forEach((file, k) => {
+        samples[k]!.push(initMs(file.path, file.fn.entry));
+        loading.update(round * files.length + k + 1);
+      });
+    }
+    loading.finish();
+    const figures = files.map(({ entry, path, metafile }, k): BundleFigure => {
+      const weights = weightsOf(metafile);
+      const weightsKb = Object.fromEntries(FAMILIES.map((f) => [f, weights[f] / 1024])) as Weights;
+      const s = samples[k]!;
+      return { entry, kb: statSync(path).size / 1024, weightsKb, initMs: { min: Math.min(...s), median: median(s), max: Math.max(...s) } };
+    });
     return { maxBundleKb: Math.max(...figures.map((f) => f.kb)), maxInitMs: Math.max(...figures.map((f) => f.initMs.median)), functions: figures };
   } finally {
     rmSync(dir, { recursive: true, force: true });
