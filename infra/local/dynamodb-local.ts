@@ -61,28 +61,38 @@ function exitedEarly(code: number, stderr: string): Error {
 
 /**
  * Whether process `pid` holds a listening TCP socket on `port`: its socket descriptors matched
- * against the kernel's table of listening sockets. Undefined where /proc is missing (not Linux).
+ * against the kernel's table of listening sockets. False for a process that is gone (a Java
+ * that failed to bind may exit between its answer-that-was-not-its-own and this check);
+ * undefined only where /proc is missing (not Linux).
  */
 export function listensOn(pid: number, port: number): boolean | undefined {
-  const listening = new Set<string>();
-  try {
-    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-        // sl local_address rem_address st … inode: the state 0A is LISTEN.
-        const fields = line.trim().split(/\s+/);
-        if (fields[3] === '0A' && parseInt(fields[1]?.split(':')[1] ?? '', 16) === port && fields[9]) listening.add(fields[9]);
-      }
+  const tables = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((table) => {
+    try {
+      return [readFileSync(table, 'utf8')];
+    } catch {
+      return []; // tcp6 is missing where IPv6 is off
     }
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return listening.has(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '');
-      } catch {
-        return false; // closed meanwhile
-      }
-    });
-  } catch {
-    return undefined;
+  });
+  if (tables.length === 0) return undefined;
+  const listening = new Set<string>();
+  for (const line of tables.flatMap((table) => table.split('\n').slice(1))) {
+    // sl local_address rem_address st … inode: the state 0A is LISTEN.
+    const fields = line.trim().split(/\s+/);
+    if (fields[3] === '0A' && parseInt(fields[1]?.split(':')[1] ?? '', 16) === port && fields[9]) listening.add(fields[9]);
   }
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false; // gone: it holds nothing
+  }
+  return fds.some((fd) => {
+    try {
+      return listening.has(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '');
+    } catch {
+      return false; // closed meanwhile
+    }
+  });
 }
 
 export interface DynamoLocalOptions {

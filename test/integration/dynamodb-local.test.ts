@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, listensOn, startDynamoLocal } from '../../infra/local/dynamodb-local.js';
@@ -51,6 +52,16 @@ describe('DynamoDB Local of the local runtime', () => {
     servers.push(server);
     expect(listensOn(process.pid, port)).toBe(true);
     expect(listensOn(process.pid, port === 65535 ? 65534 : port + 1)).toBe(false);
+  });
+
+  // A Java that failed to bind can exit between the impostor's answer and this check: "cannot
+  // tell" there counted as ready, and the start resolved on the impostor (seen once in CI).
+  it('says a process that is gone holds no port, rather than that it cannot tell', async () => {
+    const { server, port } = await impostor();
+    servers.push(server);
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(listensOn(child.pid!, port)).toBe(false);
   });
 
   it('starts on a free port it picks itself, and answers there', async () => {
