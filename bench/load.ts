@@ -5,9 +5,8 @@
  *   node --import tsx bench/load.ts getitem '{"endpoint","table","id","connections","seconds"}'
  * Prints one JSON line: { rps, p50, p99, errors }.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
-import { createDocumentClient } from '../lib/adapters/dynamo-client.js';
+import { createDocumentClient, GetCommand } from '../lib/adapters/dynamo-client.js';
 import { keys } from '../lib/adapters/dynamo-items.js';
 
 interface Figures {

@@ -9,9 +9,8 @@
  * Exit 0 when both goals pass, 1 when a goal or a consistency check fails.
  */
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../lib/adapters/dynamo-client.js';
+import type { BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, createDocumentClient, ScanCommand, type DocumentClient } from '../lib/adapters/dynamo-client.js';
 import { DynamoCertificateStore } from '../lib/adapters/dynamo-certificate-store.js';
 import { certificateItem, fromItem, keys } from '../lib/adapters/dynamo-items.js';
 import { DynamoReissueStore } from '../lib/adapters/dynamo-reissue-store.js';
@@ -175,7 +174,7 @@ function signalExitCode(signal: NodeJS.Signals): number {
   return signal === 'SIGINT' ? 130 : 143;
 }
 
-async function measure(options: Options, endpoint: string, loader: DynamoDBDocumentClient, clients: { destroy(): void }[]): Promise<SweepBenchResult> {
+async function measure(options: Options, endpoint: string, loader: DocumentClient, clients: { destroy(): void }[]): Promise<SweepBenchResult> {
   const { count } = options;
 
   // --- Load ------------------------------------------------------------------------------
@@ -362,24 +361,17 @@ function mulberry32(seed: number): () => number {
 /**
  * A client like `createDocumentClient`'s (same marshalling) with other retries and timeouts: for
  * the loader, and for the Scan baseline, whose 1 MB pages take DynamoDB Local longer than the
- * production 3 s request timeout on a large table (the SDK would warn on every page).
+ * production 3 s request timeout on a large table.
  */
-function benchClient(endpoint: string, options: { maxAttempts: number; requestTimeout: number }): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
-    region: 'local',
-    endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: options.maxAttempts,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.requestTimeout },
-  });
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
+function benchClient(endpoint: string, options: { maxAttempts: number; requestTimeout: number }): DocumentClient {
+  return createDocumentClient({ region: 'local', endpoint, maxAttempts: options.maxAttempts, requestTimeoutMs: options.requestTimeout });
 }
 
 type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
 const MAX_UNPROCESSED_ATTEMPTS = 10;
 
 /** BatchWrites of 25, `concurrency` in flight; UnprocessedItems are retried with jittered backoff. */
-async function load(db: DynamoDBDocumentClient, plan: readonly Kind[], loadedAt: number, concurrency: number): Promise<{ unprocessedRetries: number }> {
+async function load(db: DocumentClient, plan: readonly Kind[], loadedAt: number, concurrency: number): Promise<{ unprocessedRetries: number }> {
   const bar = progress('load', plan.length);
   const random = mulberry32(SEED + 1);
   const batches = Math.ceil(plan.length / BATCH_SIZE);
@@ -424,22 +416,15 @@ interface MeterReading {
 }
 
 /**
- * Counts, independently of the code under test, what DynamoDB returns: a middleware on the
- * underlying DynamoDBClient's stack (a DynamoDBDocumentClient shares its client's stack), at
- * `initialize`, so it sees each call once, after the SDK's retries.
+ * Counts what DynamoDB returns to the client: each call once, after its retries, as the
+ * client's `observe` hears it.
  */
-function attachMeter(db: DynamoDBDocumentClient): { snapshot(): MeterReading; since(before: MeterReading): MeterReading } {
+function attachMeter(db: DocumentClient): { snapshot(): MeterReading; since(before: MeterReading): MeterReading } {
   const total: MeterReading = { items: 0, calls: {} };
-  db.middlewareStack.add(
-    (next, context) => async (args) => {
-      const result = await next(args);
-      const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
-      total.calls[name] = (total.calls[name] ?? 0) + 1;
-      if (name === 'Query' || name === 'Scan') total.items += (result.output as { Items?: unknown[] }).Items?.length ?? 0;
-      return result;
-    },
-    { step: 'initialize', name: 'benchItemMeter' },
-  );
+  db.observe((operation, output) => {
+    total.calls[operation] = (total.calls[operation] ?? 0) + 1;
+    if (operation === 'Query' || operation === 'Scan') total.items += (output.Items as unknown[] | undefined)?.length ?? 0;
+  });
   const snapshot = () => ({ items: total.items, calls: { ...total.calls } });
   return {
     snapshot,
@@ -483,7 +468,7 @@ async function indexFind(sweeps: DynamoSweepStore, now: Date): Promise<{ ids: Se
 }
 
 /** The naive way: Scan the whole table, page after page (no parallel segments), and classify every certificate. */
-async function scanFind(db: DynamoDBDocumentClient, now: Date): Promise<{ ids: Set<string>; pageMs: number[] }> {
+async function scanFind(db: DocumentClient, now: Date): Promise<{ ids: Set<string>; pageMs: number[] }> {
   const due = new Set<string>();
   const pageMs: number[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -512,7 +497,7 @@ function assertSameIds(what: string, found: Set<string>, expected: Set<string>):
  * The due certificates as they are after the sweep (BatchGet, not measured): how many carry the
  * effect their kind calls for, at version 2 (written exactly once).
  */
-async function dueCertificatesAfter(db: DynamoDBDocumentClient, plan: readonly Kind[]): Promise<{ changed: number; unchanged: string[] }> {
+async function dueCertificatesAfter(db: DocumentClient, plan: readonly Kind[]): Promise<{ changed: number; unchanged: string[] }> {
   const wanted = new Map<string, Kind>();
   plan.forEach((kind, i) => (kind === Kind.DueExpire || kind === Kind.DueMark) && wanted.set(certificateId(i), kind));
   const ids = [...wanted.keys()];

@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DocumentClient, GetCommand, QueryCommand } from './dynamo-client.js';
 import { AlreadyExistsError, InvalidRequestError, VersionConflictError } from '../app/errors.js';
 import type { AuditEvent, Certificate } from '../app/model.js';
 import type { CertificateStore, ListQuery, Page } from '../app/ports.js';
@@ -10,7 +10,7 @@ import { TABLE_INDEXES } from './table-schema.js';
 /** DynamoDB single-table store of certificates and their audit history. */
 export class DynamoCertificateStore implements CertificateStore {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,5 +1,5 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, TransactWriteCommand, TransactionCanceledException } from './dynamo-client.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -34,14 +34,14 @@ export class CommitConflictError extends Error {
  * A lost race (condition failed, or another transaction on the same item) is a
  * `CommitConflictError` naming the writes that lost and what they found.
  */
-export async function commit(db: DynamoDBDocumentClient, tableName: string, writes: Write[]): Promise<void> {
+export async function commit(db: DocumentClient, tableName: string, writes: Write[]): Promise<void> {
   try {
     await db.send(new TransactWriteCommand({ TransactItems: writes.map((w) => transactItem(tableName, w)) }));
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
     const failures = (error.CancellationReasons ?? []).flatMap((reason, index) =>
       reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict'
-        ? [{ index, current: reason.Item ? unmarshall(reason.Item) : undefined }]
+        ? [{ index, current: reason.Item ? unmarshall(reason.Item as Parameters<typeof unmarshall>[0]) : undefined }]
         : [],
     );
     if (failures.length === 0) throw error;

@@ -1,5 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type DocumentClient, GetCommand, PutCommand } from './dynamo-client.js';
 import type { CrlEntry } from '../app/ports.js';
 import type { CrlStore, StoredCrl } from './crl-store.js';
 import { queryAll } from './dynamo-query.js';
@@ -19,7 +18,7 @@ const PUT_CONCURRENCY = 10;
  */
 export class DynamoCrlStore implements CrlStore {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, GetCommand } from './dynamo-client.js';
 import { SubmitConflictError, VersionConflictError } from '../app/errors.js';
 import type { DomainLock, Reissue } from '../app/model.js';
 import type { ReissueChange, ReissueStore } from '../app/ports.js';
@@ -11,7 +11,7 @@ import { TABLE_INDEXES } from './table-schema.js';
 /** Reissue requests and domain locks in the single table; every change is one transaction. */
 export class DynamoReissueStore implements ReissueStore {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,5 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type DocumentClient, GetCommand, QueryCommand, UpdateCommand } from './dynamo-client.js';
 import { SubmitConflictError, VersionConflictError } from '../app/errors.js';
 import type { AuditEvent, Reissue, Revocation } from '../app/model.js';
 import type { UploadEventLog } from '../app/letters.js';
@@ -16,7 +15,7 @@ const UPLOAD_EVENT_TTL_SECONDS = 40 * 24 * 60 * 60;
 /** Revocation requests in the single table, changed only together with their certificates and events. */
 export class DynamoRevocationStore implements RevocationStore, UploadEventLog {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DocumentClient,
     private readonly tableName: string,
   ) {}
 

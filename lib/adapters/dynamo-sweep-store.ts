@@ -1,5 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DocumentClient, GetCommand, PutCommand, QueryCommand } from './dynamo-client.js';
 import type { AuditEvent, Certificate, DomainLock, Reissue, Revocation } from '../app/model.js';
 import type { DueItem, Page, SweepCheckpoint, SweepStore } from '../app/ports.js';
 import { commit, CommitConflictError } from './dynamo-commit.js';
@@ -11,7 +10,7 @@ import { TABLE_INDEXES } from './table-schema.js';
 /** The sweep's view of the single table: the due index by day, the reissue locks, its checkpoint. */
 export class DynamoSweepStore implements SweepStore {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DocumentClient,
     private readonly tableName: string,
   ) {}
 

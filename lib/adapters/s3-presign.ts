@@ -1,5 +1,7 @@
-import { createHash, createHmac } from 'node:crypto';
 import type { EvidenceLinks, PresignedPost, UploadSigner } from '../app/ports.js';
+import { ALGORITHM, canonicalQuery, credentialsFromEnv, hmac, iso8601, rfc3986, sha256Hex, signingFor, type AwsCredentials } from './aws/sigv4.js';
+
+export { credentialsFromEnv, type AwsCredentials };
 
 /**
  * S3's two presigned forms, a GET link and a browser POST form, signed here with SigV4 over
@@ -8,12 +10,6 @@ import type { EvidenceLinks, PresignedPost, UploadSigner } from '../app/ports.js
  * are ≈ 230 KB of such a bundle and a third of its load time. What is signed matches the SDK's
  * own presigners field for field (test/unit/s3-presign.test.ts compares them).
  */
-
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string | undefined;
-}
 
 export interface S3PresignOptions {
   region: string;
@@ -25,19 +21,7 @@ export interface S3PresignOptions {
   now?: () => Date;
 }
 
-const ALGORITHM = 'AWS4-HMAC-SHA256';
 const S3RVER_CREDENTIALS: AwsCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-
-/**
- * The execution role's credentials, which Lambda puts in the function's environment (what the
- * SDK clients of the bundles read too: lib/lambda/credentials.ts).
- */
-export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): AwsCredentials {
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) throw new Error('No AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) to sign S3 links with.');
-  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
-}
 
 export class S3Presigner {
   private readonly credentials: () => AwsCredentials;
@@ -64,13 +48,10 @@ export class S3Presigner {
       ...(signing.credentials.sessionToken ? { 'X-Amz-Security-Token': signing.credentials.sessionToken } : {}),
       'X-Amz-SignedHeaders': 'host',
     };
-    const canonicalQuery = Object.keys(params)
-      .sort()
-      .map((name) => `${rfc3986(name)}=${rfc3986(params[name]!)}`)
-      .join('&');
-    const canonicalRequest = ['GET', uri, canonicalQuery, `host:${host}`, '', 'host', 'UNSIGNED-PAYLOAD'].join('\n');
+    const signedQuery = canonicalQuery(params);
+    const canonicalRequest = ['GET', uri, signedQuery, `host:${host}`, '', 'host', 'UNSIGNED-PAYLOAD'].join('\n');
     const stringToSign = [ALGORITHM, signing.amzDate, signing.scope, sha256Hex(canonicalRequest)].join('\n');
-    return `${origin}${uri}?${canonicalQuery}&X-Amz-Signature=${hmac(signing.key, stringToSign).toString('hex')}`;
+    return `${origin}${uri}?${signedQuery}&X-Amz-Signature=${hmac(signing.key, stringToSign).toString('hex')}`;
   }
 
   /** A browser POST form for `bucket`: `conditions` first, then the fields S3 needs, each pinned in the policy. */
@@ -103,16 +84,8 @@ export class S3Presigner {
     return { origin: `https://${host}`, host, path: '' };
   }
 
-  /** The moment, its credential scope and the day's signing key (kSecret → date → region → s3 → aws4_request). */
   private signing() {
-    const at = new Date(Math.floor(this.now().getTime() / 1000) * 1000);
-    const amzDate = iso8601(at).replace(/[-:]/g, '');
-    const day = amzDate.slice(0, 8);
-    const credentials = this.credentials();
-    const scope = `${day}/${this.options.region}/s3/aws4_request`;
-    let key = hmac(`AWS4${credentials.secretAccessKey}`, day);
-    for (const part of [this.options.region, 's3', 'aws4_request']) key = hmac(key, part);
-    return { at, amzDate, scope, credentials, key };
+    return signingFor(this.credentials(), this.options.region, 's3', this.now());
   }
 }
 
@@ -151,11 +124,3 @@ export class S3UploadSigner implements UploadSigner {
 /** Bucket names are read when first used: a function granted one bucket needs only its name. */
 export const bucketName = (bucket: string | (() => string)): string => (typeof bucket === 'string' ? bucket : bucket());
 
-/** SigV4's encoding: everything but A–Z a–z 0–9 - _ . ~ as %XX of its UTF-8 bytes. */
-function rfc3986(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-const iso8601 = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
-const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();

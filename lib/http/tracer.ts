@@ -135,6 +135,51 @@ export function traceInvocation(): MiddlewareObj {
   };
 }
 
+/** What an AWS call records about itself when it ends. */
+export interface AwsCallOutcome {
+  status?: number | undefined;
+  requestId?: string | undefined;
+  attempts?: number | undefined;
+}
+
+/** One traced AWS call: the header each attempt carries, and its end. */
+export interface AwsCallTrace {
+  /** `X-Amzn-Trace-Id` for the call's requests: the service's own segment joins the trace. */
+  readonly header: string;
+  end(outcome: AwsCallOutcome, error?: unknown): void;
+}
+
+/**
+ * A subsegment for one AWS call (DynamoDB, S3, Step Functions, KMS, Secrets Manager), retries
+ * included, under the current invocation's; undefined when not tracing.
+ */
+export function traceAwsCall(service: string, operation: string, tableName?: unknown): AwsCallTrace | undefined {
+  const parent = current;
+  if (!parent) return undefined;
+  const segment: Subsegment = {
+    type: 'subsegment',
+    id: newId(),
+    trace_id: parent.trace.root,
+    parent_id: parent.segment.id,
+    name: service,
+    namespace: 'aws',
+    start_time: now(),
+    aws: { operation },
+  };
+  if (typeof tableName === 'string') segment.aws!.table_name = tableName;
+  return {
+    header: `Root=${parent.trace.root};Parent=${segment.id};Sampled=1`,
+    end(outcome, error) {
+      if (outcome.requestId) segment.aws!.request_id = outcome.requestId;
+      if (outcome.attempts) segment.aws!.retries = outcome.attempts - 1;
+      if (outcome.status) segment.http = { response: { status: outcome.status } };
+      if (error !== undefined) markCallFailed(segment, error, outcome.status);
+      segment.end_time = now();
+      send(segment);
+    },
+  };
+}
+
 type SdkMiddleware = (next: (args: SdkArgs) => Promise<SdkOutput>, context: SdkContext) => (args: SdkArgs) => Promise<SdkOutput>;
 /** The part of an SDK client's middleware stack used here (the SDK types `add` with an overload per step). */
 interface SdkMiddlewareStack {
@@ -155,50 +200,27 @@ interface SdkMetadata {
 interface SdkContext {
   clientName?: string;
   commandName?: string;
-  [CALL]?: { trace: TraceHeader; segment: Subsegment };
+  [CALL]?: AwsCallTrace;
 }
 const CALL = Symbol('xray call');
 
-/**
- * An AWS SDK v3 client whose every call is a subsegment of the invocation (DynamoDB, S3, Step
- * Functions, KMS, Secrets Manager), retries included, with the trace header on each request so
- * the service's own segment joins the trace. The same client, unchanged, when not tracing.
- */
+const outcomeOf = (metadata: SdkMetadata | undefined): AwsCallOutcome => ({ status: metadata?.httpStatusCode, requestId: metadata?.requestId, attempts: metadata?.attempts });
+
+/** An AWS SDK v3 client whose every call is traced as traceAwsCall traces ours. The same client, unchanged, when not tracing. */
 export function traced<C extends { middlewareStack: object }>(client: C): C {
   const stack = client.middlewareStack as SdkMiddlewareStack;
   stack.add(
     (next, context) => async (args) => {
-      const parent = current;
-      if (!parent) return next(args);
-      const segment: Subsegment = {
-        type: 'subsegment',
-        id: newId(),
-        trace_id: parent.trace.root,
-        parent_id: parent.segment.id,
-        name: (context.clientName ?? 'AWS').replace(/Client$/, ''),
-        namespace: 'aws',
-        start_time: now(),
-        aws: { operation: (context.commandName ?? '').replace(/Command$/, '') },
-      };
-      if (typeof args.input.TableName === 'string') segment.aws!.table_name = args.input.TableName;
-      context[CALL] = { trace: parent.trace, segment };
-      const record = (metadata: SdkMetadata | undefined) => {
-        if (metadata?.requestId) segment.aws!.request_id = metadata.requestId;
-        if (metadata?.attempts) segment.aws!.retries = metadata.attempts - 1;
-        if (metadata?.httpStatusCode) segment.http = { response: { status: metadata.httpStatusCode } };
-      };
+      const call = traceAwsCall((context.clientName ?? 'AWS').replace(/Client$/, ''), (context.commandName ?? '').replace(/Command$/, ''), args.input.TableName);
+      if (!call) return next(args);
+      context[CALL] = call;
       try {
         const result = await next(args);
-        record(result.output?.$metadata);
+        call.end(outcomeOf(result.output?.$metadata));
         return result;
       } catch (error) {
-        const metadata = (error as { $metadata?: SdkMetadata }).$metadata;
-        record(metadata);
-        markCallFailed(segment, error, metadata?.httpStatusCode);
+        call.end(outcomeOf((error as { $metadata?: SdkMetadata }).$metadata), error);
         throw error;
-      } finally {
-        segment.end_time = now();
-        send(segment);
       }
     },
     { step: 'initialize', name: 'xrayCallSubsegment' },
@@ -206,7 +228,7 @@ export function traced<C extends { middlewareStack: object }>(client: C): C {
   stack.add(
     (next, context) => (args) => {
       const call = context[CALL];
-      if (call && args.request?.headers) args.request.headers['X-Amzn-Trace-Id'] = `Root=${call.trace.root};Parent=${call.segment.id};Sampled=1`;
+      if (call && args.request?.headers) args.request.headers['X-Amzn-Trace-Id'] = call.header;
       return next(args);
     },
     { step: 'build', name: 'xrayTraceHeader' },

@@ -1,6 +1,6 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCertificateStore } from '../../lib/adapters/dynamo-certificate-store.js';
+import { QueryCommand } from '../../lib/adapters/dynamo-client.js';
 import { TABLE_INDEXES } from '../../lib/adapters/table-schema.js';
 import { AlreadyExistsError, InvalidRequestError, VersionConflictError } from '../../lib/app/errors.js';
 import { auditEvent, storedCertificate } from '../fixtures/stored-certificates.js';

@@ -442,28 +442,22 @@ describe('runSweep against DynamoDB Local', () => {
     let queryItems = 0;
     let scanItems = 0;
     let gotItems = 0;
-    h.db.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        const output = result.output as { Items?: unknown[]; Item?: unknown };
-        sent[context.commandName ?? '?'] = (sent[context.commandName ?? '?'] ?? 0) + 1;
-        if (context.commandName === 'QueryCommand') queryItems += output.Items?.length ?? 0;
-        if (context.commandName === 'ScanCommand') scanItems += output.Items?.length ?? 0;
-        if (context.commandName === 'GetItemCommand' && output.Item) gotItems++;
-        return result;
-      },
-      { step: 'initialize', name: 'countSweepReads' },
-    );
+    h.db.observe((operation, output) => {
+      sent[operation] = (sent[operation] ?? 0) + 1;
+      if (operation === 'Query') queryItems += (output.Items as unknown[] | undefined)?.length ?? 0;
+      if (operation === 'Scan') scanItems += (output.Items as unknown[] | undefined)?.length ?? 0;
+      if (operation === 'GetItem' && output.Item) gotItems++;
+    });
 
     const report = await sweep(h);
 
     expect(effects(report)).toEqual({ ...NO_EFFECTS, expired: 5, toBeRenewed: 5 });
     expect(report).toMatchObject({ complete: true, itemsRead: 10 });
-    expect(sent.ScanCommand).toBeUndefined();
+    expect(sent.Scan).toBeUndefined();
     expect(scanItems).toBe(0);
     expect(queryItems).toBe(10);
     // One query per day of the first sweep's lookback (to today inclusive), one for the locks.
-    expect(sent.QueryCommand).toBe(FIRST_SWEEP_LOOKBACK_DAYS + 1 + 1);
+    expect(sent.Query).toBe(FIRST_SWEEP_LOOKBACK_DAYS + 1 + 1);
     // The checkpoint read finds nothing on a first sweep, and nothing had to be read again.
     expect(gotItems).toBe(0);
     for (const c of stored.slice(due.length)) expect(await h.certificates.get(c.id)).toEqual(c);

@@ -2,14 +2,14 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REVOCATION_WORKFLOW } from '../../infra/workflows/index.js';
+import { GetCommand } from '../../lib/adapters/dynamo-client.js';
 
 /**
- * Every outbound call has a bound: the AWS clients the composition root builds (at most 3
- * attempts, the SDK's standard retry mode, a connection and a per-attempt timeout that is
- * enforced, not just logged) and the domain-validation probes (a DNS server or web server that
+ * Every outbound call has a bound: the AWS clients the composition root builds, ours
+ * (lib/adapters/aws/client.ts) and the SDK's (at most 3 attempts, standard retry mode, a
+ * connection and a per-attempt timeout that is enforced, not just logged) and the domain-validation probes (a DNS server or web server that
  * never answers costs a known budget, well inside the workflow task's timeout).
  */
 
@@ -20,7 +20,21 @@ const MAX_CONNECTION_TIMEOUT_MS = 5_000;
 interface FoundClient {
   name: string;
   path: string;
-  client: SdkClient;
+  client: SdkClient | OwnClient;
+}
+
+/** lib/adapters/aws/client.ts's AwsClient, by shape: the root's modules are loaded afresh per test. */
+interface OwnClient {
+  name: string;
+  call: unknown;
+  maxAttempts: number;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+}
+
+function isOwnClient(value: unknown): value is OwnClient {
+  const v = value as Partial<OwnClient> | null;
+  return typeof v === 'object' && v !== null && typeof v.call === 'function' && typeof v.maxAttempts === 'number' && typeof v.requestTimeoutMs === 'number';
 }
 
 interface SdkClient {
@@ -45,11 +59,11 @@ function isSdkClient(value: unknown): value is SdkClient {
  */
 async function clientsOfRoot(): Promise<FoundClient[]> {
   const root = (await import('../../lib/root.js')) as Record<string, unknown>;
-  const found = new Map<SdkClient, FoundClient>();
+  const found = new Map<SdkClient | OwnClient, FoundClient>();
   const seen = new Set<object>();
   const visit = (value: unknown, path: string, depth: number): void => {
-    if (isSdkClient(value)) {
-      if (!found.has(value)) found.set(value, { name: (value as object).constructor.name, path, client: value });
+    if (isSdkClient(value) || isOwnClient(value)) {
+      if (!found.has(value)) found.set(value, { name: isOwnClient(value) ? value.name : (value as object).constructor.name, path, client: value });
       return;
     }
     if (typeof value !== 'object' || value === null || seen.has(value) || depth > 8) return;
@@ -121,14 +135,24 @@ afterAll(() => {
 
 describe('AWS clients of the composition root', () => {
   it.each([
-    ['locally (DynamoDB Local, s3rver, the local Step Functions)', { ...LOCAL, CA_KEY_DIR: '/nonexistent/ca', KEY_VAULT_DIR: '/nonexistent/vault' }, ['DynamoDBDocumentClient', 'S3Client', 'SFNClient']],
-    ['in AWS (plus Secrets Manager for the CA key, KMS for private keys)', AWS, ['DynamoDBDocumentClient', 'S3Client', 'SFNClient', 'SecretsManagerClient', 'KMSClient']],
+    ['locally (DynamoDB Local, s3rver, the local Step Functions)', { ...LOCAL, CA_KEY_DIR: '/nonexistent/ca', KEY_VAULT_DIR: '/nonexistent/vault' }, ['DynamoDB', 'S3Client', 'SFNClient']],
+    ['in AWS (plus Secrets Manager for the CA key, KMS for private keys)', AWS, ['DynamoDB', 'S3Client', 'SFNClient', 'SecretsManagerClient', 'KMSClient']],
   ])('makes at most 3 attempts with a bounded, enforced timeout on each, and no SDK logging, when configured %s', async (_label, env, expected) => {
     useEnv(env);
     const clients = await clientsOfRoot();
     expect(new Set(clients.map((c) => c.name))).toEqual(new Set(expected));
     for (const { name, path, client } of clients) {
       const where = `${name} at ${path}`;
+      if (isOwnClient(client)) {
+        // Its retries (standard mode) and the timeouts' enforcement: test/unit/aws-client.test.ts and the test below.
+        expect(client.maxAttempts, where).toBeLessThanOrEqual(3);
+        expect(client.maxAttempts, where).toBeGreaterThanOrEqual(1);
+        expect(client.requestTimeoutMs, where).toBeGreaterThan(0);
+        expect(client.requestTimeoutMs, where).toBeLessThanOrEqual(MAX_REQUEST_TIMEOUT_MS);
+        expect(client.connectionTimeoutMs, where).toBeGreaterThan(0);
+        expect(client.connectionTimeoutMs, where).toBeLessThanOrEqual(MAX_CONNECTION_TIMEOUT_MS);
+        continue;
+      }
       expect(await client.config.maxAttempts(), where).toBeLessThanOrEqual(3);
       expect(await client.config.maxAttempts(), where).toBeGreaterThanOrEqual(1);
       // Standard mode: exponential backoff with full jitter, and a retry quota that stops retry storms.

@@ -4,11 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Request } from '@middy/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { JsonServiceClient } from '../../../lib/adapters/aws/json.js';
 import { traced, traceInvocation } from '../../../lib/http/tracer.js';
 
 /**
  * The tracer against a real UDP socket standing in for the X-Ray daemon and a loopback HTTP
- * server answering as DynamoDB does: the SDK client signs and sends real requests to it.
+ * server answering as DynamoDB does: our client (lib/adapters/aws) and an SDK client, traced,
+ * sign and send real requests to it.
  */
 interface Doc {
   id: string;
@@ -65,8 +67,25 @@ function inLambda(traceHeader = `Root=${TRACE};Parent=${FACADE};Sampled=1`): voi
   vi.stubEnv('AWS_XRAY_DAEMON_ADDRESS', `udp:127.0.0.1:${daemon.address().port} tcp:127.0.0.1:${daemon.address().port}`);
 }
 
-const client = () =>
-  traced(new DynamoDBClient({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 }));
+const endpoint = () => `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+const GET_ITEM = { TableName: 'certrevoke', Key: { pk: { S: 'x' } } };
+/** A client of each kind, as a function that makes one GetItem call with it. */
+const CLIENTS: [string, () => () => Promise<unknown>][] = [
+  [
+    'our client',
+    () => {
+      const c = new JsonServiceClient({ service: 'dynamodb', name: 'DynamoDB', targetPrefix: 'DynamoDB_20120810', version: '1.0' }, { region: 'eu-west-1', endpoint: endpoint(), requestTimeoutMs: 2_000, maxAttempts: 1 });
+      return () => c.send('GetItem', GET_ITEM);
+    },
+  ],
+  [
+    'an SDK client',
+    () => {
+      const c = traced(new DynamoDBClient({ region: 'eu-west-1', endpoint: endpoint(), credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 }));
+      return () => c.send(new GetItemCommand(GET_ITEM));
+    },
+  ],
+];
 
 /** One invocation through the middleware, doing `work` inside it. */
 async function invoke(work: () => Promise<unknown>): Promise<void> {
@@ -92,15 +111,14 @@ async function docs(count: number): Promise<Doc[]> {
   });
 }
 
-const getItem = (c: DynamoDBClient) => c.send(new GetItemCommand({ TableName: 'certrevoke', Key: { pk: { S: 'x' } } }));
-
-describe('the X-Ray tracer', () => {
+describe.each(CLIENTS)('the X-Ray tracer, with %s', (kind, client) => {
   it('records the invocation and each SDK call under it, and passes the trace on to the service', async () => {
     inLambda();
-    const c = client();
-    await invoke(() => getItem(c));
+    const getItem = client();
+    await invoke(getItem);
     const [call, handler] = await docs(2);
-    expect(handler).toMatchObject({ type: 'subsegment', name: '## index.handler', trace_id: TRACE, parent_id: FACADE, annotations: { ColdStart: true, Service: 'certrevoke' } });
+    // Only the process's first invocation (the first suite's) is a cold start.
+    expect(handler).toMatchObject({ type: 'subsegment', name: '## index.handler', trace_id: TRACE, parent_id: FACADE, annotations: { ColdStart: kind === CLIENTS[0]![0], Service: 'certrevoke' } });
     expect(call).toMatchObject({
       type: 'subsegment',
       name: 'DynamoDB',
@@ -124,9 +142,9 @@ describe('the X-Ray tracer', () => {
 
   it('marks a call the service refused as an error, a throttled one as throttled, and a failed invocation as a fault', async () => {
     inLambda();
-    const c = client();
+    const getItem = client();
     reply = { status: 400, body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'slow down' }) };
-    await invoke(() => getItem(c));
+    await invoke(getItem);
     const [call, handler] = await docs(2);
     expect(call).toMatchObject({ name: 'DynamoDB', error: true, throttle: true, http: { response: { status: 400 } } });
     expect(call!.cause!.exceptions[0]).toMatchObject({ type: 'ProvisionedThroughputExceededException', message: 'slow down' });
@@ -140,8 +158,8 @@ describe('the X-Ray tracer', () => {
     ['with POWERTOOLS_TRACE_ENABLED=false', () => (inLambda(), vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false'))],
   ])('sends nothing and adds no header %s', async (_case, environment) => {
     environment();
-    const c = client();
-    await invoke(() => getItem(c));
+    const getItem = client();
+    await invoke(getItem);
     await new Promise((r) => setTimeout(r, 100)); // time for a stray datagram to arrive
     expect(received).toEqual([]);
     expect(headers[0]!['x-amzn-trace-id']).toBeUndefined();
