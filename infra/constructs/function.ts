@@ -344,12 +344,6 @@ export class ServiceFunction extends NodejsFunction {
   }
 }
 
-/**
- * The AWS SDK's default credential chain, and what Lambda bundles use in its place: in Lambda
- * the credentials are always in the environment (lib/lambda/credentials.ts).
- */
-export const CREDENTIALS_PACKAGE = '@aws-sdk/credential-provider-node';
-export const LAMBDA_CREDENTIALS = 'lib/lambda/credentials.ts';
 /** pdf-lib's standard-font metrics, and the names-only stand-in the bundles get (lib/lambda/no-standard-fonts.ts). */
 export const STANDARD_FONTS_PACKAGE = '@pdf-lib/standard-fonts';
 export const LAMBDA_STANDARD_FONTS = 'lib/lambda/no-standard-fonts.ts';
@@ -371,7 +365,6 @@ function bundlingOptions(props: ServiceFunctionProps): BundlingOptions {
     banner: REQUIRE_SHIM,
     externalModules: [],
     esbuildArgs: {
-      [`--alias:${CREDENTIALS_PACKAGE}`]: resolve(PROJECT_ROOT, LAMBDA_CREDENTIALS),
       [`--alias:${STANDARD_FONTS_PACKAGE}`]: resolve(PROJECT_ROOT, LAMBDA_STANDARD_FONTS),
     },
     ...(props.nodeModules?.length

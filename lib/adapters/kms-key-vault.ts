@@ -1,32 +1,30 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import {
-  DecryptCommand,
-  GenerateDataKeyCommand,
-  KMSClient,
-  type DecryptCommandOutput,
-  type GenerateDataKeyCommandOutput,
-} from '@aws-sdk/client-kms';
 import type { KeyVault } from '../app/ports.js';
-import { createAwsClient } from './aws-client.js';
+import { JsonServiceClient } from './aws/json.js';
 
 const VERSION = 'v1k';
 const DATA_KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** The two KMS calls the vault makes; a KMSClient, or a stand-in in tests. */
-export interface KmsSender {
-  send(command: GenerateDataKeyCommand): Promise<GenerateDataKeyCommandOutput>;
-  send(command: DecryptCommand): Promise<DecryptCommandOutput>;
+/** KMS's replies as its JSON protocol carries them: blobs in base64. */
+interface DataKeyReply {
+  Plaintext?: string;
+  CiphertextBlob?: string;
+}
+
+/** KMS (JSON 1.1, `TrentService`) through our AWS client. */
+export function createKmsClient(options: { region?: string | undefined; endpoint?: string | undefined } = {}): JsonServiceClient {
+  return new JsonServiceClient({ service: 'kms', name: 'KMS', targetPrefix: 'TrentService', version: '1.1' }, { ...options, requestTimeoutMs: 3_000 });
 }
 
 export interface KmsKeyVaultProps {
   /** The KMS key (id, ARN, alias name or alias ARN) that wraps every data key. */
   keyId: string;
-  /** Where the key lives, for the default client. @default the SDK's (AWS_REGION) */
+  /** Where the key lives, for the default client. @default AWS_REGION */
   region?: string;
-  /** @default a KMSClient for `region` */
-  client?: KmsSender;
+  /** @default a KMS client for `region` */
+  client?: Pick<JsonServiceClient, 'send'>;
 }
 
 /**
@@ -40,31 +38,26 @@ export interface KmsKeyVaultProps {
  */
 export class KmsKeyVault implements KeyVault {
   private readonly keyId: string;
-  private readonly client: KmsSender;
+  private readonly client: Pick<JsonServiceClient, 'send'>;
 
   constructor(props: KmsKeyVaultProps) {
     this.keyId = props.keyId;
-    this.client = props.client ?? createAwsClient(KMSClient, { region: props.region, requestTimeoutMs: 3_000 });
+    this.client = props.client ?? createKmsClient({ region: props.region });
   }
 
   async seal(plaintext: Uint8Array, context: Record<string, string>): Promise<string> {
-    const reply = await this.client.send(
-      new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: { ...context } }),
-    );
-    if (!reply.Plaintext || !reply.CiphertextBlob || reply.Plaintext.length !== DATA_KEY_BYTES) {
-      throw new Error('KMS returned no usable AES-256 data key.');
-    }
-    const dataKey = Buffer.from(reply.Plaintext);
+    const reply = await this.client.send<DataKeyReply>('GenerateDataKey', { KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: { ...context } });
+    const dataKey = Buffer.from(reply.Plaintext ?? '', 'base64');
     try {
+      if (!reply.CiphertextBlob || dataKey.length !== DATA_KEY_BYTES) throw new Error('KMS returned no usable AES-256 data key.');
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
       cipher.setAAD(contextBytes(context));
       const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-      const parts = [Buffer.from(reply.CiphertextBlob), iv, cipher.getAuthTag(), ciphertext];
+      const parts = [Buffer.from(reply.CiphertextBlob, 'base64'), iv, cipher.getAuthTag(), ciphertext];
       return [VERSION, ...parts.map((part) => part.toString('base64url'))].join('.');
     } finally {
       dataKey.fill(0);
-      reply.Plaintext.fill(0);
     }
   }
 
@@ -77,19 +70,17 @@ export class KmsKeyVault implements KeyVault {
     const tagBytes = Buffer.from(tag, 'base64url');
     if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) throw new Error('The sealed value is malformed.');
 
-    let reply: DecryptCommandOutput;
+    let reply: DataKeyReply;
     try {
-      reply = await this.client.send(
-        new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: Buffer.from(wrappedKey, 'base64url'), EncryptionContext: { ...context } }),
-      );
+      reply = await this.client.send<DataKeyReply>('Decrypt', { KeyId: this.keyId, CiphertextBlob: Buffer.from(wrappedKey, 'base64url'), EncryptionContext: { ...context } });
     } catch (error) {
       // KMS's answer to a wrong context, an altered blob or another key; anything else (throttling,
       // access denied) is an operational failure and is passed on as it is.
       if (error instanceof Error && error.name === 'InvalidCiphertextException') throw notOpening();
       throw error;
     }
-    if (!reply.Plaintext || reply.Plaintext.length !== DATA_KEY_BYTES) throw new Error('KMS returned no usable AES-256 data key.');
-    const dataKey = Buffer.from(reply.Plaintext);
+    const dataKey = Buffer.from(reply.Plaintext ?? '', 'base64');
+    if (dataKey.length !== DATA_KEY_BYTES) throw new Error('KMS returned no usable AES-256 data key.');
     try {
       const decipher = createDecipheriv('aes-256-gcm', dataKey, ivBytes);
       decipher.setAAD(contextBytes(context));
@@ -99,7 +90,6 @@ export class KmsKeyVault implements KeyVault {
       throw notOpening();
     } finally {
       dataKey.fill(0);
-      reply.Plaintext.fill(0);
     }
   }
 }

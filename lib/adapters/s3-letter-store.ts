@@ -1,7 +1,7 @@
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { LetterStore, UploadRead } from '../app/ports.js';
-import { createAwsClient } from './aws-client.js';
+import type { AwsMetadata } from './aws/client.js';
+import { S3Client } from './aws/s3.js';
 import { bucketName } from './s3-presign.js';
 
 export interface S3LetterStoreOptions {
@@ -16,14 +16,7 @@ export interface S3LetterStoreOptions {
 
 /** The S3 client of the letter buckets: s3rver (path-style, its fixed keys) when an endpoint is set. */
 export function letterS3Client(options: Pick<S3LetterStoreOptions, 'region' | 'endpoint' | 'client'>): S3Client {
-  return (
-    options.client ??
-    createAwsClient(
-      S3Client,
-      { region: options.region, endpoint: options.endpoint, requestTimeoutMs: 10_000, localCredentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
-      options.endpoint ? { forcePathStyle: true } : {},
-    )
-  );
+  return options.client ?? new S3Client({ region: options.region, endpoint: options.endpoint, requestTimeoutMs: 10_000 });
 }
 
 /** Letters in S3: uploads in the intake bucket, write-once evidence beside them. */
@@ -44,8 +37,8 @@ export class S3LetterStore implements LetterStore {
 
   async headUpload(key: string): Promise<{ bytes: number; etag: string } | undefined> {
     try {
-      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.intake(), Key: key }));
-      return { bytes: head.ContentLength ?? 0, etag: (head.ETag ?? '').replaceAll('"', '') };
+      const head = await this.s3.headObject(this.intake(), key);
+      return { bytes: head.contentLength, etag: head.etag.replaceAll('"', '') };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
@@ -59,14 +52,16 @@ export class S3LetterStore implements LetterStore {
    */
   async readUpload(key: string, maxBytes: number): Promise<UploadRead | undefined> {
     try {
-      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.intake(), Key: key, Range: `bytes=0-${maxBytes - 1}` }));
-      const hash = createHash('sha256');
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of (object.Body ?? []) as AsyncIterable<Uint8Array>) {
-        hash.update(chunk);
-        chunks.push(chunk);
-      }
-      const bytes = Buffer.concat(chunks);
+      let hash: Hash = createHash('sha256');
+      let hashing = 0;
+      const bytes = await this.s3.getObject(this.intake(), key, {
+        range: `bytes=0-${maxBytes - 1}`,
+        onChunk: (chunk, attempt) => {
+          // A retried read starts its hash over.
+          if (attempt !== hashing) [hash, hashing] = [createHash('sha256'), attempt];
+          hash.update(chunk);
+        },
+      });
       return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), sha256: hash.digest('hex') };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -75,46 +70,36 @@ export class S3LetterStore implements LetterStore {
   }
 
   async deleteUpload(key: string): Promise<void> {
-    await this.s3.send(new DeleteObjectCommand({ Bucket: this.intake(), Key: key }));
+    await this.s3.deleteObject(this.intake(), key);
   }
 
   async renotifyUpload(key: string): Promise<void> {
     // S3 refuses a copy onto itself that changes nothing: new metadata makes it a new version and an ObjectCreated:Copy event.
-    await this.s3.send(
-      new CopyObjectCommand({
-        Bucket: this.intake(),
-        Key: key,
-        CopySource: `${this.intake()}/${key.split('/').map(encodeURIComponent).join('/')}`,
-        MetadataDirective: 'REPLACE',
-        Metadata: { renotified: new Date().toISOString() },
-      }),
-    );
+    await this.s3.copyObject(this.intake(), key, { bucket: this.intake(), key }, { renotified: new Date().toISOString() });
   }
 
   async *listUploads(before: Date): AsyncIterable<string> {
     let token: string | undefined;
     do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.intake(), Prefix: 'uploads/', ContinuationToken: token }));
-      for (const object of page.Contents ?? []) if (object.Key && object.LastModified && object.LastModified < before) yield object.Key;
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      const page = await this.s3.listObjects(this.intake(), 'uploads/', token);
+      for (const object of page.objects) if (object.key && object.lastModified < before) yield object.key;
+      token = page.nextToken;
     } while (token);
   }
 
   async putEvidence(key: string, bytes: Uint8Array, contentType: string): Promise<boolean> {
     try {
       // s3rver ignores If-None-Match; the conditional write on the request decides the winner anyway.
-      await this.s3.send(
-        new PutObjectCommand({ Bucket: this.evidence(), Key: key, Body: bytes, ContentType: contentType, IfNoneMatch: '*' }),
-      );
+      await this.s3.putObject(this.evidence(), key, bytes, { contentType, ifNoneMatch: '*' });
       return true;
     } catch (error) {
-      if (error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 412 || error.name === 'PreconditionFailed')) return false;
+      if ((error as { $metadata?: AwsMetadata }).$metadata?.httpStatusCode === 412 || (error as Error).name === 'PreconditionFailed') return false;
       throw error;
     }
   }
 }
 
 function isMissing(error: unknown): boolean {
-  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+  const status = (error as { $metadata?: AwsMetadata }).$metadata?.httpStatusCode;
   return status === 404 || (error as Error).name === 'NoSuchKey' || (error as Error).name === 'NotFound';
 }

@@ -1,6 +1,5 @@
-import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { JsonServiceClient } from './aws/json.js';
 import { parseCaMaterial, type CaKeyStore, type CaMaterial } from './embedded-ca.js';
-import { createAwsClient } from './aws-client.js';
 
 /**
  * The version id of the CA material. Every writer uses the same one: Secrets Manager creates a
@@ -9,11 +8,16 @@ import { createAwsClient } from './aws-client.js';
  */
 export const CA_SECRET_VERSION_TOKEN = 'certrevoke-ca-v1-0000-0000-000000000000';
 
+/** Secrets Manager (JSON 1.1) through our AWS client. */
+export function createSecretsManagerClient(options: { region?: string | undefined; endpoint?: string | undefined } = {}): JsonServiceClient {
+  return new JsonServiceClient({ service: 'secretsmanager', name: 'SecretsManager', targetPrefix: 'secretsmanager', version: '1.1' }, { ...options, requestTimeoutMs: 3_000 });
+}
+
 export interface SecretsManagerCaKeyStoreOptions {
   /** Name or ARN of the secret the stack creates for the CA. */
   secretId: string;
   /** Created once by the composition root; defaults to a client for the Lambda's region. */
-  client?: Pick<SecretsManagerClient, 'send'>;
+  client?: Pick<JsonServiceClient, 'send'>;
 }
 
 /**
@@ -23,11 +27,11 @@ export interface SecretsManagerCaKeyStoreOptions {
  */
 export class SecretsManagerCaKeyStore implements CaKeyStore {
   private readonly secretId: string;
-  private readonly client: Pick<SecretsManagerClient, 'send'>;
+  private readonly client: Pick<JsonServiceClient, 'send'>;
 
   constructor(options: SecretsManagerCaKeyStoreOptions) {
     this.secretId = options.secretId;
-    this.client = options.client ?? createAwsClient(SecretsManagerClient, { requestTimeoutMs: 3_000 });
+    this.client = options.client ?? createSecretsManagerClient();
   }
 
   async load(): Promise<CaMaterial | undefined> {
@@ -36,13 +40,11 @@ export class SecretsManagerCaKeyStore implements CaKeyStore {
 
   async saveIfAbsent(material: CaMaterial): Promise<CaMaterial> {
     try {
-      await this.client.send(
-        new PutSecretValueCommand({
-          SecretId: this.secretId,
-          ClientRequestToken: CA_SECRET_VERSION_TOKEN,
-          SecretString: JSON.stringify(material),
-        }),
-      );
+      await this.client.send('PutSecretValue', {
+        SecretId: this.secretId,
+        ClientRequestToken: CA_SECRET_VERSION_TOKEN,
+        SecretString: JSON.stringify(material),
+      });
       return material;
     } catch (error) {
       if (errorName(error) !== 'ResourceExistsException') throw error;
@@ -56,7 +58,7 @@ export class SecretsManagerCaKeyStore implements CaKeyStore {
 
   private async read(version: { VersionStage: string } | { VersionId: string }): Promise<CaMaterial | undefined> {
     try {
-      const output = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId, ...version }));
+      const output = await this.client.send<{ SecretString?: string }>('GetSecretValue', { SecretId: this.secretId, ...version });
       return output.SecretString === undefined ? undefined : parseCaMaterial(output.SecretString);
     } catch (error) {
       // The secret exists but has no value yet (no AWSCURRENT version).
@@ -66,7 +68,7 @@ export class SecretsManagerCaKeyStore implements CaKeyStore {
   }
 }
 
-/** By name rather than instanceof: a bundle may hold more than one copy of the SDK. */
+/** By the name the service gave it. */
 function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }

@@ -6,11 +6,11 @@ import { SERVICE_NAME } from './logger.js';
 
 /**
  * X-Ray for the service: a `## handler` subsegment per invocation (ColdStart and Service
- * annotations) and one subsegment per AWS SDK call under it, sent to the X-Ray daemon as Lambda
+ * annotations) and one subsegment per AWS call under it (lib/adapters/aws/client.ts), sent to the X-Ray daemon as Lambda
  * runs it (UDP). Written here instead of Powertools' Tracer because that loads aws-xray-sdk-core
  * (with semver and cls-hooked: ~120 KB of every bundle and ~25 ms of every cold start) for
  * these two things; the segment documents are the ones the daemon documents (X-Ray segment
- * document schema), and the trace header on SDK requests is the one AWS services continue.
+ * document schema), and the trace header on AWS requests is the one AWS services continue.
  *
  * It traces only in a Lambda's main thread with active tracing, on a sampled trace, and
  * POWERTOOLS_TRACE_ENABLED=false turns it off there too; elsewhere (the local runtime, tests, the
@@ -43,7 +43,7 @@ interface Subsegment {
 }
 
 const HEADER = '{"format":"json","version":1}\n';
-/** Error names AWS services throttle with (the SDK retries them as throttling). */
+/** Error names AWS services throttle with (retried as throttling). */
 const THROTTLED = /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|TooManyRequests|SlowDown/;
 const env = process.env;
 
@@ -87,7 +87,7 @@ function causeOf(error: unknown): Subsegment['cause'] {
   return { exceptions: [{ id: newId(), type: e.name, message: e.message }] };
 }
 
-/** A failed SDK call: refused (4xx: error, throttled or not) or failed in the service (fault). */
+/** A failed AWS call: refused (4xx: error, throttled or not) or failed in the service (fault). */
 function markCallFailed(segment: Subsegment, error: unknown, status: number | undefined): void {
   const name = error instanceof Error ? error.name : '';
   if (status === 429 || THROTTLED.test(name)) segment.throttle = true;
@@ -178,60 +178,4 @@ export function traceAwsCall(service: string, operation: string, tableName?: unk
       send(segment);
     },
   };
-}
-
-type SdkMiddleware = (next: (args: SdkArgs) => Promise<SdkOutput>, context: SdkContext) => (args: SdkArgs) => Promise<SdkOutput>;
-/** The part of an SDK client's middleware stack used here (the SDK types `add` with an overload per step). */
-interface SdkMiddlewareStack {
-  add(middleware: SdkMiddleware, options: { step: 'initialize' | 'build'; name: string }): void;
-}
-interface SdkArgs {
-  input: { TableName?: unknown };
-  request?: { headers?: Record<string, string> };
-}
-interface SdkOutput {
-  output?: { $metadata?: SdkMetadata };
-}
-interface SdkMetadata {
-  httpStatusCode?: number;
-  requestId?: string;
-  attempts?: number;
-}
-interface SdkContext {
-  clientName?: string;
-  commandName?: string;
-  [CALL]?: AwsCallTrace;
-}
-const CALL = Symbol('xray call');
-
-const outcomeOf = (metadata: SdkMetadata | undefined): AwsCallOutcome => ({ status: metadata?.httpStatusCode, requestId: metadata?.requestId, attempts: metadata?.attempts });
-
-/** An AWS SDK v3 client whose every call is traced as traceAwsCall traces ours. The same client, unchanged, when not tracing. */
-export function traced<C extends { middlewareStack: object }>(client: C): C {
-  const stack = client.middlewareStack as SdkMiddlewareStack;
-  stack.add(
-    (next, context) => async (args) => {
-      const call = traceAwsCall((context.clientName ?? 'AWS').replace(/Client$/, ''), (context.commandName ?? '').replace(/Command$/, ''), args.input.TableName);
-      if (!call) return next(args);
-      context[CALL] = call;
-      try {
-        const result = await next(args);
-        call.end(outcomeOf(result.output?.$metadata));
-        return result;
-      } catch (error) {
-        call.end(outcomeOf((error as { $metadata?: SdkMetadata }).$metadata), error);
-        throw error;
-      }
-    },
-    { step: 'initialize', name: 'xrayCallSubsegment' },
-  );
-  stack.add(
-    (next, context) => (args) => {
-      const call = context[CALL];
-      if (call && args.request?.headers) args.request.headers['X-Amzn-Trace-Id'] = call.header;
-      return next(args);
-    },
-    { step: 'build', name: 'xrayTraceHeader' },
-  );
-  return client;
 }

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { SendTaskFailureCommand } from '@aws-sdk/client-sfn';
 import type { S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequencerSortKey } from '../../lib/adapters/dynamo-items.js';
@@ -272,7 +271,7 @@ describe('the letter processor under duplicated, reordered and late S3 events', 
     const token = (await root.revocationStore().get(id))!.taskToken!;
     // The task ends (here: failed by hand, as a timeout would end it); its token stays on the request.
     const sfn = createSfnClient({ region: 'us-east-1', endpoint: engine.endpoint });
-    await sfn.send(new SendTaskFailureCommand({ taskToken: token, error: 'Closed', cause: 'closed by the test' }));
+    await sfn.send('SendTaskFailure', { taskToken: token, error: 'Closed', cause: 'closed by the test' });
     const workflows = new SfnWorkflows(sfn, { revocation: () => engine.stateMachineArn('revocation'), reissue: () => engine.stateMachineArn('reissue') });
     // SendTaskSuccess on it: Step Functions answers TaskTimedOut, the adapter a TaskGoneError.
     await expect(workflows.completeTask(token, { letter: 'accepted' })).rejects.toBeInstanceOf(TaskGoneError);

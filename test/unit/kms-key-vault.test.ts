@@ -1,42 +1,44 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import {
-  GenerateDataKeyCommand,
-  type DecryptCommand,
-  type DecryptCommandOutput,
-  type GenerateDataKeyCommandOutput,
-} from '@aws-sdk/client-kms';
-import { describe, expect, it } from 'vitest';
-import { KmsKeyVault, type KmsSender } from '../../lib/adapters/kms-key-vault.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKmsClient, KmsKeyVault } from '../../lib/adapters/kms-key-vault.js';
+import { ServiceError, startJsonService } from '../support/json-service.js';
 
 /**
  * KMS has no local stand-in (no emulator among the project's tools), so the vault is tested
- * against this small hand-written fake of the two calls it makes. Like KMS, the fake binds the
+ * against this small hand-written fake of the two calls it makes, served over loopback HTTP as
+ * KMS's JSON protocol (test/support/json-service.ts): the vault's calls go through our real AWS
+ * client, blobs in base64 as KMS carries them. Like KMS, the fake binds the
  * encryption context to the wrapped data key (here as AES-GCM additional data under a master
  * key that never leaves it) and answers InvalidCiphertextException when Decrypt is given another
  * context, another key id or an altered blob.
  */
-class FakeKms implements KmsSender {
+interface KmsInput {
+  KeyId?: string;
+  KeySpec?: string;
+  CiphertextBlob?: string;
+  EncryptionContext?: Record<string, string>;
+}
+
+class FakeKms {
   readonly calls: string[] = [];
   private readonly masterKey = randomBytes(32);
 
   constructor(private readonly keyId: string) {}
 
-  send(command: GenerateDataKeyCommand): Promise<GenerateDataKeyCommandOutput>;
-  send(command: DecryptCommand): Promise<DecryptCommandOutput>;
-  async send(command: GenerateDataKeyCommand | DecryptCommand): Promise<GenerateDataKeyCommandOutput | DecryptCommandOutput> {
-    if (command instanceof GenerateDataKeyCommand) {
-      this.calls.push('GenerateDataKey');
-      const { KeyId, KeySpec, EncryptionContext } = command.input;
+  handle(operation: string, input: KmsInput): unknown {
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+    this.calls.push(operation);
+    const { KeyId, KeySpec, CiphertextBlob, EncryptionContext } = input;
+    if (operation === 'GenerateDataKey') {
       if (KeyId !== this.keyId) throw kmsError('NotFoundException');
       if (KeySpec !== 'AES_256') throw kmsError('ValidationException');
       const dataKey = randomBytes(32);
-      return { $metadata: {}, KeyId, Plaintext: new Uint8Array(dataKey), CiphertextBlob: this.wrap(dataKey, EncryptionContext ?? {}) };
+      return { KeyId, Plaintext: b64(dataKey), CiphertextBlob: b64(this.wrap(dataKey, EncryptionContext ?? {})) };
     }
-    this.calls.push('Decrypt');
-    const { KeyId, CiphertextBlob, EncryptionContext } = command.input;
+    if (operation !== 'Decrypt') throw kmsError('UnknownOperationException');
     if (KeyId !== undefined && KeyId !== this.keyId) throw kmsError('IncorrectKeyException');
     if (!CiphertextBlob) throw kmsError('ValidationException');
-    return { $metadata: {}, KeyId: this.keyId, Plaintext: this.unwrap(CiphertextBlob, EncryptionContext ?? {}) };
+    return { KeyId: this.keyId, Plaintext: b64(this.unwrap(Buffer.from(CiphertextBlob, 'base64'), EncryptionContext ?? {})) };
   }
 
   private wrap(dataKey: Buffer, context: Record<string, string>): Uint8Array {
@@ -66,18 +68,26 @@ class FakeKms implements KmsSender {
 }
 
 function kmsError(name: string): Error {
-  const error = new Error(`fake KMS: ${name}`);
-  error.name = name;
-  return error;
+  return new ServiceError(name, `fake KMS: ${name}`);
 }
+
+/** The fake KMS the tests talk to; `answer` decides each call (the fake, unless a test says otherwise). */
+let kms: FakeKms;
+let answer: (operation: string, input: KmsInput) => unknown;
+let service: Awaited<ReturnType<typeof startJsonService>>;
+beforeAll(async () => {
+  service = await startJsonService((operation, input) => answer(operation, input));
+});
+afterAll(() => service.close());
 
 const KEY_ID = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const context = { certificateId: 'c-1', reissueId: 'r-1' };
 const secret = new TextEncoder().encode('-----BEGIN PRIVATE KEY-----\nMIIE…\n-----END PRIVATE KEY-----\n');
 
 function vault() {
-  const kms = new FakeKms(KEY_ID);
-  return { kms, vault: new KmsKeyVault({ keyId: KEY_ID, client: kms }) };
+  kms = new FakeKms(KEY_ID);
+  answer = (operation, input) => kms.handle(operation, input);
+  return { kms, vault: new KmsKeyVault({ keyId: KEY_ID, client: createKmsClient({ region: 'eu-west-1', endpoint: service.endpoint }) }) };
 }
 
 describe('KmsKeyVault', () => {
@@ -124,10 +134,11 @@ describe('KmsKeyVault', () => {
   });
 
   it('passes on a KMS failure that is not about the ciphertext (e.g. access denied)', async () => {
-    const denied: KmsSender = {
-      send: () => Promise.reject(kmsError('AccessDeniedException')),
+    const { vault: v } = vault();
+    const sealed = await v.seal(secret, context);
+    answer = () => {
+      throw kmsError('AccessDeniedException');
     };
-    const sealed = await vault().vault.seal(secret, context);
-    await expect(new KmsKeyVault({ keyId: KEY_ID, client: denied }).open(sealed, context)).rejects.toThrow(/AccessDeniedException/);
+    await expect(v.open(sealed, context)).rejects.toMatchObject({ name: 'AccessDeniedException' });
   });
 });

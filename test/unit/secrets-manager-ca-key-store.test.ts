@@ -1,20 +1,16 @@
-import {
-  GetSecretValueCommand,
-  type PutSecretValueCommand,
-  ResourceExistsException,
-  ResourceNotFoundException,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaMaterial } from '../../lib/adapters/embedded-ca.js';
 import {
   CA_SECRET_VERSION_TOKEN,
+  createSecretsManagerClient,
   SecretsManagerCaKeyStore,
 } from '../../lib/adapters/secrets-manager-ca-key-store.js';
+import { ServiceError, startJsonService } from '../support/json-service.js';
 
 /**
  * Secrets Manager has no local stand-in, so this (and only this) test uses a hand-written fake
- * of the client's `send`. It keeps versions the way the service documents them: a version per
+ * of the two calls, served over loopback HTTP as Secrets Manager's JSON protocol
+ * (test/support/json-service.ts), so the store's calls go through our real AWS client. It keeps versions the way the service documents them: a version per
  * ClientRequestToken, a repeat with the same value ignored, a different value refused with
  * ResourceExistsException, the newest version staged AWSCURRENT, and ResourceNotFoundException
  * for a secret that has no value yet.
@@ -22,24 +18,24 @@ import {
 class FakeSecretsManager {
   readonly versions = new Map<string, string>();
   current: string | undefined;
-  readonly puts: PutSecretValueCommand['input'][] = [];
+  readonly puts: Record<string, unknown>[] = [];
   failPutWith: Error | undefined;
 
-  async send(command: GetSecretValueCommand | PutSecretValueCommand): Promise<unknown> {
-    await Promise.resolve(); // like the network: callers interleave between calls
-    if (command instanceof GetSecretValueCommand) {
-      const versionId = command.input.VersionId ?? (command.input.VersionStage === 'AWSCURRENT' ? this.current : undefined);
+  handle(operation: string, input: { VersionId?: string; VersionStage?: string; ClientRequestToken?: string; SecretString?: string }): unknown {
+    if (operation === 'GetSecretValue') {
+      const versionId = input.VersionId ?? (input.VersionStage === 'AWSCURRENT' ? this.current : undefined);
       const value = versionId === undefined ? undefined : this.versions.get(versionId);
       if (value === undefined) throw notFound();
       return { VersionId: versionId, SecretString: value };
     }
-    this.puts.push(command.input);
+    if (operation !== 'PutSecretValue') throw new ServiceError('UnknownOperationException');
+    this.puts.push(input);
     if (this.failPutWith) throw this.failPutWith;
-    const { ClientRequestToken: token, SecretString: value } = command.input;
+    const { ClientRequestToken: token, SecretString: value } = input;
     if (token === undefined || value === undefined) throw new Error('the fake expects a token and a string');
     const existing = this.versions.get(token);
     if (existing !== undefined && existing !== value) {
-      throw new ResourceExistsException({ message: 'A resource with the ID you requested already exists.', $metadata: {} });
+      throw new ServiceError('ResourceExistsException', 'A resource with the ID you requested already exists.');
     }
     this.versions.set(token, value);
     this.current = token;
@@ -53,12 +49,16 @@ class FakeSecretsManager {
   }
 }
 
-function notFound(): ResourceNotFoundException {
-  return new ResourceNotFoundException({
-    message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
-    $metadata: {},
-  });
+function notFound(): Error {
+  return new ServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT");
 }
+
+let fakeNow: FakeSecretsManager;
+let service: Awaited<ReturnType<typeof startJsonService>>;
+beforeAll(async () => {
+  service = await startJsonService((operation, input) => fakeNow.handle(operation, input));
+});
+afterAll(() => service.close());
 
 function material(name: string): CaMaterial {
   return {
@@ -68,10 +68,8 @@ function material(name: string): CaMaterial {
 }
 
 function storeOver(fake: FakeSecretsManager): SecretsManagerCaKeyStore {
-  return new SecretsManagerCaKeyStore({
-    secretId: 'certrevoke/ca',
-    client: fake as unknown as Pick<SecretsManagerClient, 'send'>,
-  });
+  fakeNow = fake;
+  return new SecretsManagerCaKeyStore({ secretId: 'certrevoke/ca', client: createSecretsManagerClient({ region: 'eu-west-1', endpoint: service.endpoint }) });
 }
 
 describe('SecretsManagerCaKeyStore', () => {
@@ -128,6 +126,6 @@ describe('SecretsManagerCaKeyStore', () => {
     const fake = new FakeSecretsManager();
     fake.failPutWith = notFound(); // the secret itself does not exist: a deployment error
 
-    await expect(storeOver(fake).saveIfAbsent(material('mine'))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(storeOver(fake).saveIfAbsent(material('mine'))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });

@@ -41,6 +41,10 @@ export interface AwsRequest {
   /** Lower-case names. */
   headers?: Record<string, string>;
   body?: Buffer;
+  /** Another host at the endpoint's protocol and port (S3's virtual-hosted buckets). */
+  host?: string;
+  /** Each chunk of a successful reply's body as it arrives, with its attempt's number (a retry starts over). */
+  onChunk?: (chunk: Buffer, attempt: number) => void;
 }
 
 export interface AwsResponse {
@@ -161,7 +165,7 @@ export class AwsClient {
       for (const listener of this.listeners) listener(operation, input);
       let status: number | undefined;
       try {
-        const response = await this.attempt(request, trace?.header);
+        const response = await this.attempt(request, trace?.header, attempts);
         status = response.status;
         if (response.status >= 300) {
           const { name, message, fields } = readError(response);
@@ -195,11 +199,12 @@ export class AwsClient {
     this.agent.destroy();
   }
 
-  private attempt(request: AwsRequest, traceHeader: string | undefined): Promise<AwsResponse> {
+  private attempt(request: AwsRequest, traceHeader: string | undefined, attempt: number): Promise<AwsResponse> {
     const body = request.body ?? Buffer.alloc(0);
     const basePath = this.origin.pathname === '/' ? '' : this.origin.pathname.replace(/\/$/, '');
     const path = `${basePath}${request.path}`;
-    const headers: Record<string, string> = { ...request.headers, host: this.origin.host };
+    const host = request.host ?? this.origin.hostname;
+    const headers: Record<string, string> = { ...request.headers, host: this.origin.port ? `${host}:${this.origin.port}` : host };
     if (body.length > 0 || request.method === 'POST' || request.method === 'PUT') headers['content-length'] = String(body.length);
     if (traceHeader) headers['x-amzn-trace-id'] = traceHeader;
     signRequest({ method: request.method, path, query: request.query ?? {}, headers, body }, signingFor(this.credentials(), this.region, this.options.service, new Date()));
@@ -208,7 +213,7 @@ export class AwsClient {
     return new Promise((resolve, reject) => {
       const req = send({
         protocol: this.origin.protocol,
-        hostname: this.origin.hostname,
+        hostname: host,
         port: this.origin.port || undefined,
         method: request.method,
         path: query ? `${path}?${query}` : path,
@@ -230,7 +235,11 @@ export class AwsClient {
       req.on('error', fail);
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const onChunk = res.statusCode !== undefined && res.statusCode < 300 ? request.onChunk : undefined;
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          onChunk?.(chunk, attempt);
+        });
         res.on('error', fail);
         res.on('end', () => {
           clearTimeout(overall);
