@@ -208,7 +208,7 @@ export class DocumentClient {
  */
 export function createDocumentClient(options: DynamoClientOptions): DocumentClient {
   const client = new JsonServiceClient(
-    { service: 'dynamodb', name: 'DynamoDB', targetPrefix: 'DynamoDB_20120810', version: '1.0', reviver: binaryValues },
+    { service: 'dynamodb', name: 'DynamoDB', targetPrefix: 'DynamoDB_20120810', version: '1.0', reviver: binaryValues, needsReviver: (text) => /"BS?":/.test(text) },
     {
       region: options.region,
       endpoint: options.endpoint,

@@ -92,6 +92,21 @@ describe('SigV4 request signing', () => {
     expect(ours['x-amz-date']).toBe(signed.headers['x-amz-date']);
     expect(ours['x-amz-security-token']).toBe('token');
   });
+
+  it('derives the signing key again for other credentials or another day (it keeps only the last)', async () => {
+    const sign = async (secretAccessKey: string, now: Date) => {
+      const credentials = { accessKeyId: 'AKID', secretAccessKey };
+      const headers: Record<string, string> = { host: 'kms.eu-west-1.amazonaws.com', 'content-length': '2' };
+      signRequest({ method: 'POST', path: '/', query: {}, headers, body: Buffer.from('{}') }, signingFor(credentials, 'eu-west-1', 'kms', now));
+      const sdk = new SignatureV4({ credentials, region: 'eu-west-1', service: 'kms', sha256: Sha256, uriEscapePath: false, applyChecksum: true });
+      const signed = await sdk.sign({ method: 'POST', protocol: 'https:', hostname: 'kms.eu-west-1.amazonaws.com', path: '/', query: {}, headers: { host: 'kms.eu-west-1.amazonaws.com', 'content-length': '2' }, body: '{}' }, { signingDate: now });
+      expect(headers.authorization).toBe(signed.headers.authorization);
+    };
+    const day = new Date('2026-12-03T23:59:59Z');
+    await sign('first', day);
+    await sign('second', day);
+    await sign('second', new Date('2026-12-04T00:00:01Z'));
+  });
 });
 
 describe('the AWS JSON client', () => {

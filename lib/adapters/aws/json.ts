@@ -15,6 +15,8 @@ interface JsonProtocol {
   version: '1.0' | '1.1';
   /** Reads the service's own encodings of a reply (DynamoDB's base64 `B` values). */
   reviver?: (key: string, value: unknown) => unknown;
+  /** Whether a reply's text may hold what `reviver` reads; a plain parse is several times faster. */
+  needsReviver?: (text: string) => boolean;
 }
 
 /** Blobs go out as base64, as the protocol wants (checked on the holder: a Buffer's toJSON runs first). */
@@ -39,19 +41,22 @@ export class JsonServiceClient extends AwsClient {
     const response = await this.call(
       operation,
       { method: 'POST', path: '/', headers: { 'content-type': this.contentType, 'x-amz-target': `${this.protocol.targetPrefix}.${operation}` }, body: Buffer.from(JSON.stringify(input, blobsAsBase64), 'utf8') },
-      (reply) => readJsonError(reply, this.protocol.reviver),
+      (reply) => readJsonError(reply, this.protocol),
       input,
     );
-    const output = (response.body.length > 0 ? JSON.parse(response.body.toString('utf8'), this.protocol.reviver) : {}) as O;
+    const text = response.body.toString('utf8');
+    const output = (text.length > 0 ? parse(text, this.protocol) : {}) as O;
     return Object.assign(output as object, { $metadata: response.$metadata }) as O & { $metadata: AwsMetadata };
   }
 }
 
 /** An error reply's name (`__type` without its namespace), message and other fields. */
-function readJsonError(reply: AwsResponse, reviver: JsonProtocol['reviver']): { name: string; message: string; fields: Record<string, unknown> } {
+const parse = (text: string, protocol: JsonProtocol): unknown => (protocol.reviver && (protocol.needsReviver?.(text) ?? true) ? JSON.parse(text, protocol.reviver) : JSON.parse(text));
+
+function readJsonError(reply: AwsResponse, protocol: JsonProtocol): { name: string; message: string; fields: Record<string, unknown> } {
   let body: Record<string, unknown> = {};
   try {
-    body = JSON.parse(reply.body.toString('utf8'), reviver) as Record<string, unknown>;
+    body = parse(reply.body.toString('utf8'), protocol) as Record<string, unknown>;
   } catch {
     // not JSON (a proxy's page): the status names it
   }

@@ -30,13 +30,20 @@ export interface Signing {
   key: Buffer;
 }
 
+/** The last signing key derived, by what it is derived from: it changes once a day (or with the credentials). */
+let lastKey: { secret: string; scope: string; key: Buffer } | undefined;
+
 export function signingFor(credentials: AwsCredentials, region: string, service: string, now: Date): Signing {
   const at = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const amzDate = iso8601(at).replace(/[-:]/g, '');
   const day = amzDate.slice(0, 8);
-  let key = hmac(`AWS4${credentials.secretAccessKey}`, day);
-  for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
-  return { at, amzDate, scope: `${day}/${region}/${service}/aws4_request`, credentials, key };
+  const scope = `${day}/${region}/${service}/aws4_request`;
+  if (lastKey?.secret !== credentials.secretAccessKey || lastKey.scope !== scope) {
+    let key = hmac(`AWS4${credentials.secretAccessKey}`, day);
+    for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
+    lastKey = { secret: credentials.secretAccessKey, scope, key };
+  }
+  return { at, amzDate, scope, credentials, key: lastKey.key };
 }
 
 export interface SignableRequest {
