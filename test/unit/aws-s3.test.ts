@@ -37,7 +37,8 @@ describe('the S3 client', () => {
     reply = { status: 200, headers: { 'content-length': '0', etag: '"abc"' } };
     await s3().putObject('intake', 'uploads/a b+c/ü.pdf', new Uint8Array([1, 2, 3]), { contentType: 'application/pdf', ifNoneMatch: '*' });
     expect(seen[0]).toMatchObject({ method: 'PUT', url: '/intake/uploads/a%20b%2Bc/%C3%BC.pdf' });
-    expect(seen[0]!.headers).toMatchObject({ 'content-type': 'application/pdf', 'if-none-match': '*', 'content-length': '3' });
+    // Content-MD5: S3 requires an integrity header for a PUT into an Object Lock bucket.
+    expect(seen[0]!.headers).toMatchObject({ 'content-type': 'application/pdf', 'if-none-match': '*', 'content-length': '3', 'content-md5': 'Uonfc331cyb83SJZevsfrA==' });
     expect(seen[0]!.headers.authorization).toMatch(/Credential=S3RVER\/\d{8}\/eu-west-1\/s3\/aws4_request/);
   });
 

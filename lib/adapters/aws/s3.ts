@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AwsClient, AwsServiceError, type AwsMetadata, type AwsResponse } from './client.js';
 import { rfc3986 } from './sigv4.js';
 
@@ -44,9 +45,18 @@ export class S3Client extends AwsClient {
     return reply.body;
   }
 
+  /**
+   * With Content-MD5: S3 refuses a PUT into a bucket with Object Lock retention (the evidence
+   * bucket) without an integrity header, and checks the bytes against it.
+   */
   async putObject(bucket: string, key: string, body: Uint8Array, options: { contentType: string; ifNoneMatch?: '*' }): Promise<void> {
-    const headers: Record<string, string> = { 'content-type': options.contentType, ...(options.ifNoneMatch ? { 'if-none-match': options.ifNoneMatch } : {}) };
-    await this.object('PutObject', 'PUT', bucket, key, { headers, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) });
+    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const headers: Record<string, string> = {
+      'content-type': options.contentType,
+      'content-md5': createHash('md5').update(bytes).digest('base64'),
+      ...(options.ifNoneMatch ? { 'if-none-match': options.ifNoneMatch } : {}),
+    };
+    await this.object('PutObject', 'PUT', bucket, key, { headers, body: bytes });
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
