@@ -50,9 +50,9 @@ export class JsonServiceClient extends AwsClient {
   }
 }
 
-/** An error reply's name (`__type` without its namespace), message and other fields. */
 const parse = (text: string, protocol: JsonProtocol): unknown => (protocol.reviver && (protocol.needsReviver?.(text) ?? true) ? JSON.parse(text, protocol.reviver) : JSON.parse(text));
 
+/** An error reply's name (`__type` without its namespace), message and other fields. */
 function readJsonError(reply: AwsResponse, protocol: JsonProtocol): { name: string; message: string; fields: Record<string, unknown> } {
   let body: Record<string, unknown> = {};
   try {
