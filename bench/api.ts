@@ -6,8 +6,8 @@
  * - apiReadRatio: GET /certificates/{id} through the gateway (autocannon) ÷ raw GetItem of the
  *   same item against the same DynamoDB Local, same concurrency; alternated `runs` times,
  *   medians compared;
- * - roundTripsRead: DynamoDB requests per GET /certificates/{id} (an SDK middleware counts
- *   every request on the wire, retries included);
+ * - roundTripsRead: DynamoDB requests per GET /certificates/{id} (the DynamoDB client's attempt
+ *   hook counts every request on the wire, retries included);
  * - roundTripsWrite: DynamoDB requests per revocation submission (the use case with the real
  *   stores; the workflow start is left out: it is a Step Functions call and its tasks' writes
  *   belong to the workflow, not the submission);
