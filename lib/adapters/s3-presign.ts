@@ -1,4 +1,5 @@
 import type { EvidenceLinks, PresignedPost, UploadSigner } from '../app/ports.js';
+import { s3Address, S3RVER_CREDENTIALS } from './aws/endpoints.js';
 import { ALGORITHM, canonicalQuery, credentialsFromEnv, hmac, iso8601, rfc3986, sha256Hex, signingFor, type AwsCredentials } from './aws/sigv4.js';
 
 export { credentialsFromEnv, type AwsCredentials };
@@ -21,7 +22,6 @@ export interface S3PresignOptions {
   now?: () => Date;
 }
 
-const S3RVER_CREDENTIALS: AwsCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export class S3Presigner {
   private readonly credentials: () => AwsCredentials;
@@ -73,15 +73,8 @@ export class S3Presigner {
     return { url: `${origin}${path || '/'}`, fields: { ...fields, key, Policy: policy, 'X-Amz-Signature': hmac(signing.key, policy).toString('hex') } };
   }
 
-  /** Virtual-hosted in AWS (`bucket.s3.region.amazonaws.com`), path-style at a local endpoint. */
   private address(bucket: string): { origin: string; host: string; path: string } {
-    if (this.options.endpoint) {
-      const url = new URL(this.options.endpoint);
-      return { origin: url.origin, host: url.host, path: `/${bucket}` };
-    }
-    if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`Bucket "${bucket}" cannot be addressed virtual-hosted style.`);
-    const host = `${bucket}.s3.${this.options.region}.${this.options.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`;
-    return { origin: `https://${host}`, host, path: '' };
+    return s3Address(bucket, this.options.region, this.options.endpoint);
   }
 
   private signing() {

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { traceAwsCall } from '../../http/tracer.js';
+import { serviceHost } from './endpoints.js';
 import { credentialsFromEnv, signingFor, signRequest, type AwsCredentials } from './sigv4.js';
 
 /**
@@ -129,6 +130,7 @@ export class AwsClient {
   readonly requestTimeoutMs: number;
   readonly connectionTimeoutMs: number;
   private readonly origin: URL;
+  private readonly basePath: string;
   private readonly region: string;
   private readonly credentials: () => AwsCredentials;
   private readonly agent: HttpAgent;
@@ -141,7 +143,9 @@ export class AwsClient {
     this.requestTimeoutMs = options.requestTimeoutMs;
     this.connectionTimeoutMs = options.connectionTimeoutMs ?? 1_000;
     this.region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-    this.origin = new URL(options.endpoint ?? `https://${options.service}.${this.region}.${this.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`);
+    this.origin = new URL(options.endpoint ?? `https://${serviceHost(options.service, this.region)}`);
+    // An endpoint with a path (a proxy) prefixes every request's.
+    this.basePath = this.origin.pathname.replace(/\/$/, '');
     this.credentials = options.credentials ?? (options.endpoint ? () => LOCAL_CREDENTIALS : () => credentialsFromEnv());
     const Agent = this.origin.protocol === 'https:' ? HttpsAgent : HttpAgent;
     this.agent = new Agent({ keepAlive: true, maxSockets: 50 });
@@ -201,14 +205,13 @@ export class AwsClient {
 
   private attempt(request: AwsRequest, traceHeader: string | undefined, attempt: number): Promise<AwsResponse> {
     const body = request.body ?? Buffer.alloc(0);
-    const basePath = this.origin.pathname === '/' ? '' : this.origin.pathname.replace(/\/$/, '');
-    const path = `${basePath}${request.path}`;
+    const path = `${this.basePath}${request.path}`;
     const host = request.host ?? this.origin.hostname;
     const headers: Record<string, string> = { ...request.headers, host: this.origin.port ? `${host}:${this.origin.port}` : host };
     if (body.length > 0 || request.method === 'POST' || request.method === 'PUT') headers['content-length'] = String(body.length);
     if (traceHeader) headers['x-amzn-trace-id'] = traceHeader;
     signRequest({ method: request.method, path, query: request.query ?? {}, headers, body }, signingFor(this.credentials(), this.region, this.options.service, new Date()));
-    const query = new URLSearchParams(request.query ?? {}).toString().replace(/\+/g, '%20');
+    const query = request.query ? new URLSearchParams(request.query).toString().replace(/\+/g, '%20') : '';
     const send = this.origin.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send({

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AwsClient, AwsServiceError, type AwsMetadata, type AwsResponse } from './client.js';
+import { s3Address, S3RVER_CREDENTIALS } from './endpoints.js';
 import { rfc3986 } from './sigv4.js';
 
 /**
@@ -19,19 +20,13 @@ export interface ListedObject {
   lastModified: Date;
 }
 
-const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 /** HEAD replies carry no body: S3's names for their statuses. */
 const STATUS_NAMES: Record<number, string> = { 304: 'NotModified', 403: 'Forbidden', 404: 'NotFound', 412: 'PreconditionFailed' };
 
 export class S3Client extends AwsClient {
-  private readonly pathStyle: boolean;
-  private readonly awsHost: string;
-
-  constructor(options: S3ClientOptions) {
-    const credentials = options.credentials ?? (options.endpoint ? () => S3RVER_CREDENTIALS : undefined);
-    super({ service: 's3', name: 'S3', region: options.region, endpoint: options.endpoint, requestTimeoutMs: options.requestTimeoutMs, ...(credentials ? { credentials } : {}) });
-    this.pathStyle = options.endpoint !== undefined;
-    this.awsHost = `s3.${options.region}.${options.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`;
+  constructor(private readonly s3: S3ClientOptions) {
+    const credentials = s3.credentials ?? (s3.endpoint ? () => S3RVER_CREDENTIALS : undefined);
+    super({ service: 's3', name: 'S3', region: s3.region, endpoint: s3.endpoint, requestTimeoutMs: s3.requestTimeoutMs, ...(credentials ? { credentials } : {}) });
   }
 
   async headObject(bucket: string, key: string): Promise<{ contentLength: number; etag: string }> {
@@ -100,9 +95,9 @@ export class S3Client extends AwsClient {
 
   /** Virtual-hosted in AWS (`bucket.s3.region.amazonaws.com/key`), path-style at a local endpoint. */
   private address(bucket: string, encodedKey: string): { path: string; host?: string } {
-    if (this.pathStyle) return { path: encodedKey ? `/${bucket}/${encodedKey}` : `/${bucket}` };
-    if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`Bucket "${bucket}" cannot be addressed virtual-hosted style.`);
-    return { path: `/${encodedKey}`, host: `${bucket}.${this.awsHost}` };
+    const at = s3Address(bucket, this.s3.region, this.s3.endpoint);
+    const path = encodedKey ? `${at.path}/${encodedKey}` : at.path || '/';
+    return at.virtual ? { path, host: at.host } : { path };
   }
 }
 
