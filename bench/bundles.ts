@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { buildApp } from '../infra/app.js';
-import { esbuildOptionsOf, PROJECT_ROOT, ServiceFunction, type WorkerBundle } from '../infra/constructs/function.js';
+import { esbuildOptionsOf, FUNCTION_ENVIRONMENT, PROJECT_ROOT, ServiceFunction, type WorkerBundle } from '../infra/constructs/function.js';
 import { formatInt, median, progress, status, table, UsageError, emitJson } from './cli.js';
 import { FAMILIES, weightsOf, type Family, type Weights } from './weights.js';
 
@@ -78,8 +78,10 @@ export async function buildFunction(fn: ServiceFunction, outdir: string): Promis
 function initMs(file: string, name: string): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); process.stdout.write(String(performance.now() - t));`;
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    // Lambda-like: what the function sees at init (tracing on), and no config it would need later.
+    // Lambda-like: what the function sees at init (tracing on, the stack's common environment),
+    // and no config it would need later.
     env: {
+      ...FUNCTION_ENVIRONMENT,
       PATH: process.env.PATH,
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
       AWS_LAMBDA_FUNCTION_NAME: name,
@@ -89,7 +91,6 @@ function initMs(file: string, name: string): number {
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: 'WARN',
-      NODE_OPTIONS: '--enable-source-maps',
     },
     encoding: 'utf8',
   });

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { sourceMappedStack } from './source-mapped-stack.js';
 
 /** The service name on every log line and as the `service` dimension of every metric. */
 export const SERVICE_NAME = 'certrevoke';
@@ -18,11 +19,11 @@ export function lambdaContextLogging() {
 }
 
 /**
- * What may be logged of an error: its name, message and stack, nothing else. Some errors carry
- * data (a version conflict holds the stored item, task token included); Powertools would log
- * every enumerable property of the error itself.
+ * What may be logged of an error: its name, message and stack (pointed at the source), nothing
+ * else. Some errors carry data (a version conflict holds the stored item, task token included);
+ * Powertools would log every enumerable property of the error itself.
  */
 export function loggableError(error: unknown): { name: string; message: string; stack?: string } {
   if (!(error instanceof Error)) return { name: typeof error, message: String(error).slice(0, 200) };
-  return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  return { name: error.name, message: error.message, ...(error.stack ? { stack: sourceMappedStack(error.stack) } : {}) };
 }

@@ -726,14 +726,14 @@ describe('the functions', () => {
     }
   });
 
-  it.each(FUNCTIONS.map((name) => [name, MEMORY[name] ?? 512, TIMEOUTS[name] ?? 10] as const))('%s runs Node 22 on arm64 with %i MB, %i s, active tracing and source maps', (handler, memory, timeout) => {
+  it.each(FUNCTIONS.map((name) => [name, MEMORY[name] ?? 512, TIMEOUTS[name] ?? 10] as const))('%s runs Node 22 on arm64 with %i MB, %i s, active tracing and no source maps parsed at start', (handler, memory, timeout) => {
     const props = functionProps(handler);
     expect(props.Runtime).toBe('nodejs22.x');
     expect(props.Architectures).toEqual(['arm64']);
     expect(props.MemorySize).toBe(memory);
     expect(props.Timeout).toBe(timeout);
     expect(props.TracingConfig).toEqual({ Mode: 'Active' });
-    expect(props.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    expect(props.Environment.Variables).not.toHaveProperty('NODE_OPTIONS');
     expect(props.Environment.Variables).not.toHaveProperty('AWS_NODEJS_CONNECTION_REUSE_ENABLED');
   });
 
