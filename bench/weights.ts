@@ -8,15 +8,15 @@
 import type { Metafile } from 'esbuild';
 
 /** The families, in the order the bench prints them; `ours` is everything outside node_modules. */
-export const FAMILIES = ['ours', 'AWS SDK', 'X.509', 'tldts', 'zod', 'Powertools', 'other', 'shared'] as const;
+export const FAMILIES = ['ours', 'AWS SDK', 'pdf-lib', 'tldts', 'zod', 'Powertools', 'other', 'shared'] as const;
 export type Family = (typeof FAMILIES)[number];
 export type Weights = Record<Family, number>;
 
 /** The family of a direct dependency. */
 export function familyOf(pkg: string): Family {
   if (pkg.startsWith('@aws-sdk/')) return 'AWS SDK';
-  if (pkg.startsWith('@peculiar/')) return 'X.509';
-  if (pkg === 'tldts') return 'tldts';
+  if (pkg === 'pdf-lib' || pkg.startsWith('@pdf-lib/')) return 'pdf-lib';
+  if (pkg.startsWith('tldts')) return 'tldts';
   if (pkg === 'zod') return 'zod';
   if (pkg.startsWith('@aws-lambda-powertools/')) return 'Powertools';
   return 'other';

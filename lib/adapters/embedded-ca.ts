@@ -1,5 +1,5 @@
-import { createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
-import type * as X509 from '@peculiar/x509';
+import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { InvalidRequestError } from '../app/errors.js';
 import type {
   CertificateAuthority,
@@ -9,9 +9,39 @@ import type {
   IssuedCertificate,
   RevocationAuthority,
 } from '../app/ports.js';
-import type { CrlStore, StoredCrl } from './crl-store.js';
+import type { CrlStore } from './crl-store.js';
+import { decode, integer, TAG } from './der.js';
 import { sm2PublicKeyPoint, verifySm2Csr } from './sm2.js';
-import { loadX509, type X509Module } from './x509-module.js';
+import {
+  authorityKeyIdentifier,
+  basicConstraints,
+  CRL_REASON_CODES,
+  dnsNames as sanValue,
+  extendedKeyUsage,
+  extension,
+  fromPem,
+  KEY_USAGE,
+  publicKeySha256,
+  keyIdOf,
+  keyUsage,
+  name,
+  OID,
+  readCertificate,
+  readCrl,
+  readCsr,
+  requestFor,
+  signCertificate,
+  signCrl as signCrlDer,
+  subjectFor,
+  subjectKeyIdentifier,
+  toPem,
+  verifyCsrSignature,
+  type ParsedCrl,
+  type ParsedCsr,
+  type Signer,
+} from './x509.js';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 /** The CA's certificate and private key, both PEM: what a {@link CaKeyStore} keeps. */
 export interface CaMaterial {
@@ -46,17 +76,17 @@ export function parseCaMaterial(json: string): CaMaterial | undefined {
   return { certificatePem, privateKeyPkcs8Pem };
 }
 
-type CryptoKey = webcrypto.CryptoKey;
-
-const CA_SUBJECT = 'CN=certrevoke Local CA, O=certrevoke';
+const CA_SUBJECT = name([
+  [OID.commonName, 'certrevoke Local CA'],
+  [OID.organization, 'certrevoke'],
+]);
 const CA_VALIDITY_YEARS = 10;
 /** RFC 5280 ub-common-name: a longer domain goes in the SAN only. */
 const MAX_COMMON_NAME = 64;
-const P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-/** EC curves the CA signs with or accepts in a CSR (node name → WebCrypto name). */
-const CURVES: Record<string, { namedCurve: string; hash: string }> = {
-  prime256v1: { namedCurve: 'P-256', hash: 'SHA-256' },
-  secp384r1: { namedCurve: 'P-384', hash: 'SHA-384' },
+/** EC curves the CA signs with or accepts in a CSR, by Node's name, with the hash the CA signs with. */
+const CURVES: Record<string, { hash: Signer['hash'] }> = {
+  prime256v1: { hash: 'sha256' },
+  secp384r1: { hash: 'sha384' },
 };
 const MIN_RSA_BITS = 2048;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -74,7 +104,6 @@ const CRL_REFRESH_BEFORE_MS = DAY_MS;
 export const PUBLISH_EVERY_MS = CRL_REFRESH_BEFORE_MS / 4;
 /** Re-sign attempts when concurrent writers keep winning the conditional save. */
 const CRL_SAVE_ATTEMPTS = 6;
-const CRL_NUMBER_OID = '2.5.29.20';
 /** The RFC 5280 CRLReason codes a subscriber may give (RULES.md). */
 const CRL_REASONS: ReadonlySet<string> = new Set<CrlEntry['reasonCode']>([
   'unspecified',
@@ -85,18 +114,12 @@ const CRL_REASONS: ReadonlySet<string> = new Set<CrlEntry['reasonCode']>([
 ]);
 
 interface LoadedCa {
-  x509: X509Module;
-  certificate: X509.X509Certificate;
+  /** The CA's subject, DER: the issuer of its leaves and CRLs. */
+  subject: Uint8Array;
   pem: string;
-  signingKey: CryptoKey;
-  signingAlgorithm: SigningAlgorithm;
-  /** Hex key identifier of the CA: the leaves' AuthorityKeyIdentifier. */
-  keyId: string;
-}
-
-interface SigningAlgorithm {
-  name: string;
-  hash: string;
+  signer: Signer;
+  /** Key identifier of the CA: the leaves' AuthorityKeyIdentifier. */
+  keyId: Uint8Array;
 }
 
 export interface EmbeddedCaOptions {
@@ -130,44 +153,43 @@ export class EmbeddedCa implements CertificateAuthority, RevocationAuthority {
     const names = dnsNames(request);
     checkValidity(request);
     const ca = await this.loadCa();
-    const { x509 } = ca;
-    const csr = request.csrPem === undefined ? await createCsr(x509, names) : await verifiedCsr(x509, request.csrPem);
-    const subjectKey = await describeSubjectKey(csr.publicKey.rawData);
+    const csrDer = request.csrPem === undefined ? await createCsr(names) : verifiedCsr(request.csrPem).der;
+    const { spki } = readCsr(csrDer);
+    const subjectKey = describeSubjectKey(spki);
     const serialHex = randomSerialHex();
-    const commonName = names[0]!;
-    const hasCommonName = commonName.length <= MAX_COMMON_NAME;
-    const leaf = await x509.X509CertificateGenerator.create({
-      serialNumber: serialHex,
-      subject: hasCommonName ? [{ CN: [commonName] }] : [],
-      issuer: ca.certificate.subjectName,
-      notBefore: request.notBefore,
-      notAfter: request.notAfter,
-      publicKey: csr.publicKey,
-      signingKey: ca.signingKey,
-      signingAlgorithm: ca.signingAlgorithm,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        // keyEncipherment is RSA key transport; EC and SM2 keys only sign (ECDHE/ECC key exchange).
-        new x509.KeyUsagesExtension(
-          subjectKey === 'rsa'
-            ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
-            : x509.KeyUsageFlags.digitalSignature,
-          true,
-        ),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-        // RFC 5280 4.2.1.6: with an empty subject the SAN must be critical.
-        new x509.SubjectAlternativeNameExtension(sanNames(names), !hasCommonName),
-        await x509.SubjectKeyIdentifierExtension.create(csr.publicKey),
-        new x509.AuthorityKeyIdentifierExtension(ca.keyId),
-      ],
-    });
-    const pem = toPem(leaf);
+    const hasCommonName = names[0]!.length <= MAX_COMMON_NAME;
+    const leaf = signCertificate(
+      {
+        serialHex,
+        issuer: ca.subject,
+        subject: subjectFor(names[0]!),
+        notBefore: request.notBefore,
+        notAfter: request.notAfter,
+        spki,
+        extensions: [
+          extension(OID.basicConstraints, true, basicConstraints(false)),
+          // keyEncipherment is RSA key transport; EC and SM2 keys only sign (ECDHE/ECC key exchange).
+          extension(
+            OID.keyUsage,
+            true,
+            keyUsage(subjectKey === 'rsa' ? [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment] : [KEY_USAGE.digitalSignature]),
+          ),
+          extension(OID.extendedKeyUsage, false, extendedKeyUsage(OID.serverAuth)),
+          // RFC 5280 4.2.1.6: with an empty subject the SAN must be critical.
+          extension(OID.subjectAltName, !hasCommonName, sanValue(names)),
+          extension(OID.subjectKeyIdentifier, false, subjectKeyIdentifier(keyIdOf(spki))),
+          extension(OID.authorityKeyIdentifier, false, authorityKeyIdentifier(ca.keyId)),
+        ],
+      },
+      ca.signer,
+    );
+    const pem = toPem(leaf, 'CERTIFICATE');
     return {
       pem,
       chainPem: pem + ca.pem,
       serialNumber: serialHex.toUpperCase(),
-      csrPem: toPem(csr),
-      publicKeySha256: sha256Base64Url(csr.publicKey.rawData),
+      csrPem: toPem(csrDer, 'CERTIFICATE REQUEST'),
+      publicKeySha256: publicKeySha256(spki),
     };
   }
 
@@ -182,7 +204,7 @@ export class EmbeddedCa implements CertificateAuthority, RevocationAuthority {
     await crlStore.addEntries(recorded);
     const serials = recorded.map((entry) => entry.serialNumber);
     await this.signUntil(crlStore, (crl) => {
-      const listed = new Set(crl.entries.map((entry) => canonicalSerial(entry.serialNumber)));
+      const listed = new Set(crl.serials.map(canonicalSerial));
       return serials.every((serial) => listed.has(serial));
     });
   }
@@ -225,13 +247,13 @@ export class EmbeddedCa implements CertificateAuthority, RevocationAuthority {
    * CRL is loaded, so a CRL saved on top of number n is signed from a listing taken after CRL n
    * was saved, hence after every entry CRL n was required to list had been recorded.
    */
-  private async signUntil(crlStore: CrlStore, isCurrent: (crl: X509.X509Crl) => boolean): Promise<Uint8Array> {
+  private async signUntil(crlStore: CrlStore, isCurrent: (crl: ParsedCrl) => boolean): Promise<Uint8Array> {
     for (let attempt = 1; ; attempt += 1) {
       const stored = await crlStore.loadCrl();
-      if (stored !== undefined && isCurrent(await parseCrl(stored))) return stored.der;
+      if (stored !== undefined && isCurrent(readCrl(stored.der))) return stored.der;
       const entries = await crlStore.listEntries();
       const crlNumber = (stored?.crlNumber ?? 0) + 1;
-      const der = await signCrl(await this.loadCa(), entries, crlNumber, this.clock());
+      const der = signCrl(await this.loadCa(), entries, crlNumber, this.clock());
       if (await crlStore.saveCrl(der, crlNumber, stored?.crlNumber)) return der;
       if (attempt >= CRL_SAVE_ATTEMPTS) {
         throw new Error(`The CRL could not be saved: ${CRL_SAVE_ATTEMPTS} concurrent re-signs got there first.`);
@@ -251,9 +273,8 @@ export class EmbeddedCa implements CertificateAuthority, RevocationAuthority {
   }
 
   private async loadOrCreateCa(): Promise<LoadedCa> {
-    const x509 = await loadX509();
     const existing = await this.store.load();
-    const ca = await importCa(x509, existing ?? (await this.store.saveIfAbsent(await createCaMaterial(x509))));
+    const ca = importCa(existing ?? (await this.store.saveIfAbsent(await createCaMaterial())));
     // A CA created here is published at once: the public routes read only what is published.
     if (existing === undefined) await this.crlStore?.saveCaCertificate(ca.pem);
     return ca;
@@ -264,39 +285,43 @@ export class EmbeddedCa implements CertificateAuthority, RevocationAuthority {
  * SHA-256 of the public key (DER SubjectPublicKeyInfo) of a PKCS#10 request, base64url: the
  * `publicKeySha256` a certificate issued for that request carries. Does not check the signature.
  */
-export async function csrPublicKeySha256(csrPem: string): Promise<string> {
-  const csr = parseCsr(await loadX509(), csrPem);
-  return sha256Base64Url(csr.publicKey.rawData);
+export function csrPublicKeySha256(csrPem: string): string {
+  return publicKeySha256(parseCsr(csrPem).csr.spki);
 }
 
-async function createCaMaterial(x509: X509Module): Promise<CaMaterial> {
-  const keys = await webcrypto.subtle.generateKey(P256, true, ['sign', 'verify']);
+async function createCaMaterial(): Promise<CaMaterial> {
+  const { publicKey, privateKey } = await generateKeyPairAsync('ec', { namedCurve: 'prime256v1' });
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
   // An hour back so a machine whose clock runs slightly behind still accepts the CA.
   const notBefore = new Date(Date.now() - 60 * 60 * 1000);
   const notAfter = new Date(notBefore);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CA_VALIDITY_YEARS);
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerialHex(),
-    name: CA_SUBJECT,
-    notBefore,
-    notAfter,
-    keys,
-    signingAlgorithm: { ...P256, hash: 'SHA-256' },
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+  const certificate = signCertificate(
+    {
+      serialHex: randomSerialHex(),
+      issuer: CA_SUBJECT,
+      subject: CA_SUBJECT,
+      notBefore,
+      notAfter,
+      spki,
+      extensions: [
+        extension(OID.basicConstraints, true, basicConstraints(true)),
+        extension(OID.keyUsage, true, keyUsage([KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign])),
+        extension(OID.subjectKeyIdentifier, false, subjectKeyIdentifier(keyIdOf(spki))),
+      ],
+    },
+    { key: privateKey, hash: 'sha256' },
+  );
   return {
-    certificatePem: toPem(certificate),
-    privateKeyPkcs8Pem: `${x509.PemConverter.encode(pkcs8, 'PRIVATE KEY')}\n`,
+    certificatePem: toPem(certificate, 'CERTIFICATE'),
+    privateKeyPkcs8Pem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
   };
 }
 
-async function importCa(x509: X509Module, material: CaMaterial): Promise<LoadedCa> {
-  const certificate = new x509.X509Certificate(material.certificatePem);
+function importCa(material: CaMaterial): LoadedCa {
+  const der = fromPem(material.certificatePem, ['CERTIFICATE']);
+  if (der === undefined) throw new Error('The stored CA certificate is not a PEM certificate.');
+  const certificate = readCertificate(der);
   const privateKey = createPrivateKey(material.privateKeyPkcs8Pem);
   const curve = CURVES[privateKey.asymmetricKeyDetails?.namedCurve ?? ''];
   if (privateKey.asymmetricKeyType !== 'ec' || curve === undefined) {
@@ -305,25 +330,15 @@ async function importCa(x509: X509Module, material: CaMaterial): Promise<LoadedC
   // A store holding a certificate and a key that do not belong together would sign leaves
   // that never verify: refuse it at load rather than issue broken certificates.
   const derivedSpki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  if (!derivedSpki.equals(Buffer.from(certificate.publicKey.rawData))) {
+  if (!derivedSpki.equals(certificate.spki)) {
     throw new Error('The stored CA private key does not match the stored CA certificate.');
   }
-  const signingKey = await webcrypto.subtle.importKey(
-    'pkcs8',
-    x509.PemConverter.decodeFirst(material.privateKeyPkcs8Pem),
-    { name: 'ECDSA', namedCurve: curve.namedCurve },
-    false,
-    ['sign'],
-  );
-  const ski = certificate.getExtension(x509.SubjectKeyIdentifierExtension);
-  const keyId = ski?.keyId ?? Buffer.from(await certificate.publicKey.getKeyIdentifier()).toString('hex');
+  const ski = certificate.extensions.find((e) => e.type === OID.subjectKeyIdentifier);
   return {
-    x509,
-    certificate,
-    pem: toPem(certificate),
-    signingKey,
-    signingAlgorithm: { name: 'ECDSA', hash: curve.hash },
-    keyId,
+    subject: certificate.subject,
+    pem: toPem(der, 'CERTIFICATE'),
+    signer: { key: privateKey, hash: curve.hash },
+    keyId: ski === undefined ? keyIdOf(certificate.spki) : decode(ski.value, TAG.octetString).content,
   };
 }
 
@@ -331,42 +346,27 @@ async function importCa(x509: X509Module, material: CaMaterial): Promise<LoadedC
  * A v2 CRL over `entries`: issuer the CA, valid for {@link CRL_VALIDITY_MS} from `now`, with the
  * cRLNumber and AuthorityKeyIdentifier extensions RFC 5280 5.2 requires of a conforming CA.
  */
-async function signCrl(ca: LoadedCa, entries: CrlEntry[], crlNumber: number, now: Date): Promise<Uint8Array> {
-  const { x509 } = ca;
+function signCrl(ca: LoadedCa, entries: CrlEntry[], crlNumber: number, now: Date): Uint8Array {
   if (Number.isNaN(now.getTime())) throw new Error('The clock returned an invalid date.');
-  const crl = await x509.X509CrlGenerator.create({
-    issuer: ca.certificate.subjectName,
-    thisUpdate: now,
-    nextUpdate: new Date(now.getTime() + CRL_VALIDITY_MS),
-    signingKey: ca.signingKey,
-    signingAlgorithm: ca.signingAlgorithm,
-    extensions: [
-      new x509.AuthorityKeyIdentifierExtension(ca.keyId),
-      new x509.Extension(CRL_NUMBER_OID, false, derInteger(crlNumber)),
-    ],
-    entries: entries.map((entry) => ({
-      serialNumber: entry.serialNumber,
-      revocationDate: entry.revokedAt,
-      // RFC 5280 5.3.1: the reasonCode extension SHOULD be absent rather than `unspecified`.
-      reason: entry.reasonCode === 'unspecified' ? undefined : x509.X509CrlReason[entry.reasonCode],
-    })),
-  });
-  return new Uint8Array(crl.rawData);
-}
-
-async function parseCrl(stored: StoredCrl): Promise<X509.X509Crl> {
-  const x509 = await loadX509();
-  return new x509.X509Crl(stored.der);
-}
-
-/** A DER INTEGER of a non-negative safe integer (cRLNumber). */
-function derInteger(value: number): Uint8Array {
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${value} is not a valid CRL number.`);
-  const hex = value.toString(16);
-  const bytes = Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex');
-  // A leading 1 bit would make the INTEGER negative.
-  const content = bytes[0]! & 0x80 ? Buffer.concat([Buffer.of(0), bytes]) : bytes;
-  return Uint8Array.of(0x02, content.length, ...content);
+  if (!Number.isSafeInteger(crlNumber) || crlNumber < 0) throw new Error(`${crlNumber} is not a valid CRL number.`);
+  return signCrlDer(
+    {
+      issuer: ca.subject,
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + CRL_VALIDITY_MS),
+      extensions: [
+        extension(OID.authorityKeyIdentifier, false, authorityKeyIdentifier(ca.keyId)),
+        extension(OID.crlNumber, false, integer(crlNumber)),
+      ],
+      entries: entries.map((entry) => ({
+        serialHex: entry.serialNumber,
+        revokedAt: entry.revokedAt,
+        // RFC 5280 5.3.1: the reasonCode extension SHOULD be absent rather than `unspecified`.
+        reason: entry.reasonCode === 'unspecified' ? undefined : CRL_REASON_CODES[entry.reasonCode],
+      })),
+    },
+    ca.signer,
+  );
 }
 
 /** Checks an entry and puts its serial in the one form the CRL store keys it by. */
@@ -409,51 +409,39 @@ function checkValidity({ notBefore, notAfter }: IssueRequest): void {
 }
 
 /** A key pair and CSR made on the subscriber's behalf; the private key is dropped on return. */
-async function createCsr(x509: X509Module, names: string[]): Promise<X509.Pkcs10CertificateRequest> {
-  const keys = await webcrypto.subtle.generateKey(P256, false, ['sign', 'verify']);
-  const commonName = names[0]!;
-  return x509.Pkcs10CertificateRequestGenerator.create({
-    name: commonName.length <= MAX_COMMON_NAME ? [{ CN: [commonName] }] : [],
-    keys,
-    signingAlgorithm: { ...P256, hash: 'SHA-256' },
-    extensions: [new x509.SubjectAlternativeNameExtension(sanNames(names))],
-  });
+async function createCsr(names: string[]): Promise<Uint8Array> {
+  const { publicKey, privateKey } = await generateKeyPairAsync('ec', { namedCurve: 'prime256v1' });
+  return requestFor(names, publicKey.export({ type: 'spki', format: 'der' }), { key: privateKey, hash: 'sha256' });
 }
 
-function parseCsr(x509: X509Module, csrPem: string): X509.Pkcs10CertificateRequest {
+function parseCsr(csrPem: string): { der: Uint8Array; csr: ParsedCsr } {
+  const der = fromPem(csrPem, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
   try {
-    return new x509.Pkcs10CertificateRequest(csrPem);
+    if (der !== undefined) return { der, csr: readCsr(der) };
   } catch {
-    throw new InvalidRequestError('CSR_INVALID', 'The CSR is not a PEM-encoded PKCS#10 certificate request.');
+    // Not DER of a request: the same answer as no PEM block.
   }
+  throw new InvalidRequestError('CSR_INVALID', 'The CSR is not a PEM-encoded PKCS#10 certificate request.');
 }
 
-/**
- * The subscriber's CSR, once its signature proves possession of the key it carries. An SM2 request,
- * which @peculiar/x509 cannot verify, is checked as the CSR toolkit checks it ({@link verifySm2Csr}).
- */
-async function verifiedCsr(x509: X509Module, csrPem: string): Promise<X509.Pkcs10CertificateRequest> {
-  const csr = parseCsr(x509, csrPem);
-  let valid: boolean;
-  try {
-    valid = (await isSm2Key(csr.publicKey.rawData)) ? await verifySm2Csr(new Uint8Array(csr.rawData)) : await csr.verify();
-  } catch {
-    valid = false;
-  }
+/** The subscriber's CSR, once its signature proves possession of the key it carries (SM2 included). */
+function verifiedCsr(csrPem: string): { der: Uint8Array; csr: ParsedCsr } {
+  const parsed = parseCsr(csrPem);
+  const valid = isSm2Key(parsed.csr.spki) ? verifySm2Csr(parsed.der) : verifyCsrSignature(parsed.csr) === true;
   if (!valid) throw new InvalidRequestError('CSR_INVALID', 'The CSR signature does not verify with its public key.');
-  return csr;
+  return parsed;
 }
 
-async function isSm2Key(spki: ArrayBuffer): Promise<boolean> {
-  return (await sm2PublicKeyPoint(new Uint8Array(spki))) !== undefined;
+function isSm2Key(spki: Uint8Array): boolean {
+  return sm2PublicKeyPoint(spki) !== undefined;
 }
 
 /**
  * Accepts the keys browsers trust for TLS, and SM2 (issue 5); tells RSA apart because it also gets
  * keyEncipherment.
  */
-async function describeSubjectKey(spki: ArrayBuffer): Promise<'ec' | 'rsa' | 'sm2'> {
-  if (await isSm2Key(spki)) return 'sm2';
+function describeSubjectKey(spki: Uint8Array): 'ec' | 'rsa' | 'sm2' {
+  if (isSm2Key(spki)) return 'sm2';
   const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   if (key.asymmetricKeyType === 'ec' && CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''] !== undefined) return 'ec';
   if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= MIN_RSA_BITS) return 'rsa';
@@ -461,10 +449,6 @@ async function describeSubjectKey(spki: ArrayBuffer): Promise<'ec' | 'rsa' | 'sm
     'CSR_INVALID',
     `The CSR key must be ECDSA P-256 or P-384, SM2, or RSA of at least ${MIN_RSA_BITS} bits.`,
   );
-}
-
-function sanNames(names: string[]): X509.JsonGeneralNames {
-  return names.map((value) => ({ type: 'dns', value }));
 }
 
 /**
@@ -475,13 +459,4 @@ function randomSerialHex(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0]! % 0x7f) + 1;
   return bytes.toString('hex');
-}
-
-function toPem(data: { toString(format: 'pem'): string }): string {
-  const pem = data.toString('pem');
-  return pem.endsWith('\n') ? pem : `${pem}\n`;
-}
-
-function sha256Base64Url(data: ArrayBuffer): string {
-  return createHash('sha256').update(Buffer.from(data)).digest('base64url');
 }

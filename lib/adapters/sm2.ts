@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
-import type * as AsnX509 from '@peculiar/asn1-x509';
-import { loadAsn1 } from './x509-module.js';
+import { OID, readCsr, readSpki, type Spki } from './x509.js';
 
 /** The SM2 curve (GM/T 0003.5, the namedCurve of an SM2 id-ecPublicKey). */
 export const SM2_CURVE_OID = '1.2.156.10197.1.301';
-/** SM2 signature with SM3 (GM/T 0006), the signatureAlgorithm of an SM2 CSR. */
-export const SM2_WITH_SM3_OID = '1.2.156.10197.1.501';
 /**
  * The distinguishing identifier GM/T 0009 prescribes when none is agreed. Node (OpenSSL 3.0)
  * signs and verifies with an empty identifier instead, and so does `openssl req` 3.0 unless
@@ -13,8 +10,6 @@ export const SM2_WITH_SM3_OID = '1.2.156.10197.1.501';
  */
 export const SM2_DEFAULT_ID = new TextEncoder().encode('1234567812345678');
 
-/** id-ecPublicKey (RFC 5480): the algorithm of an SM2 SubjectPublicKeyInfo, the curve its parameters. */
-const EC_PUBLIC_KEY_OID = '1.2.840.10045.2.1';
 /** DER of the OBJECT IDENTIFIER {@link SM2_CURVE_OID}: the parameters of an SM2 id-ecPublicKey. */
 const SM2_CURVE_PARAMETERS = Buffer.from('06082a811ccf5501822d', 'hex');
 
@@ -37,9 +32,8 @@ interface Point {
  * The public point of an SM2 key, given its DER SubjectPublicKeyInfo (id-ecPublicKey on the SM2
  * curve); undefined for any other key. Throws when `spkiDer` is not a SubjectPublicKeyInfo.
  */
-export async function sm2PublicKeyPoint(spkiDer: Uint8Array): Promise<Uint8Array | undefined> {
-  const { schema, x509 } = await loadAsn1();
-  return pointOf(schema.AsnConvert.parse(spkiDer, x509.SubjectPublicKeyInfo));
+export function sm2PublicKeyPoint(spkiDer: Uint8Array): Uint8Array | undefined {
+  return pointOf(readSpki(spkiDer));
 }
 
 /**
@@ -47,27 +41,20 @@ export async function sm2PublicKeyPoint(spkiDer: Uint8Array): Promise<Uint8Array
  * SM2-with-SM3 by that key, under the GM/T default identifier or OpenSSL's empty one. False for a
  * request that does not parse, carries another kind of key or is signed with another algorithm.
  */
-export async function verifySm2Csr(csrDer: Uint8Array): Promise<boolean> {
-  const { schema, csr } = await loadAsn1();
+export function verifySm2Csr(csrDer: Uint8Array): boolean {
   try {
-    const request = schema.AsnConvert.parse(csrDer, csr.CertificationRequest);
-    const tbs = request.certificationRequestInfoRaw;
-    const point = pointOf(request.certificationRequestInfo.subjectPKInfo);
-    if (request.signatureAlgorithm.algorithm !== SM2_WITH_SM3_OID || tbs === undefined || point === undefined) {
-      return false;
-    }
-    const signature = new Uint8Array(request.signature);
-    const message = new Uint8Array(tbs);
-    return verifySm2(message, point, signature, SM2_DEFAULT_ID) || verifySm2(message, point, signature, new Uint8Array(0));
+    const { tbs, spki, signature, signatureAlgorithm } = readCsr(csrDer);
+    const point = pointOf(readSpki(spki));
+    if (signatureAlgorithm !== OID.sm2WithSm3 || point === undefined) return false;
+    return verifySm2(tbs, point, signature, SM2_DEFAULT_ID) || verifySm2(tbs, point, signature, new Uint8Array(0));
   } catch {
     return false;
   }
 }
 
-function pointOf(spki: AsnX509.SubjectPublicKeyInfo): Uint8Array | undefined {
-  const { algorithm, parameters } = spki.algorithm;
-  if (algorithm !== EC_PUBLIC_KEY_OID || parameters === undefined || parameters === null) return undefined;
-  return Buffer.from(parameters).equals(SM2_CURVE_PARAMETERS) ? new Uint8Array(spki.subjectPublicKey) : undefined;
+function pointOf({ algorithm, parameters, publicKey }: Spki): Uint8Array | undefined {
+  if (algorithm !== OID.ecPublicKey || parameters === undefined) return undefined;
+  return Buffer.from(parameters).equals(SM2_CURVE_PARAMETERS) ? publicKey : undefined;
 }
 
 /**

@@ -1,6 +1,9 @@
-import { parse } from 'tldts';
+import { parse } from 'tldts-icann';
+import { TOP_LEVEL_DOMAINS } from './top-level-domains.js';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+/** tldts-icann answers an unknown TLD by the default `*` rule, as if it were listed: we look it up. */
+const KNOWN_TLDS: ReadonlySet<string> = new Set(TOP_LEVEL_DOMAINS.split(' '));
 
 export type DomainCheck = { ok: true; domain: string; registrableDomain: string } | { ok: false; reason: string };
 
@@ -16,8 +19,8 @@ export function checkDomainName(input: string): DomainCheck {
   if (labels.length < 2) return { ok: false, reason: 'must have at least two labels' };
   const bad = labels.find((label) => !LABEL.test(label));
   if (bad !== undefined) return { ok: false, reason: `label "${bad}" must be 1–63 letters, digits or inner hyphens` };
-  const parsed = parse(host, { allowPrivateDomains: false });
-  if (!parsed.isIcann || !parsed.domain) return { ok: false, reason: 'must end in a public suffix under a registrable name' };
+  const parsed = parse(host);
+  if (!KNOWN_TLDS.has(labels[labels.length - 1]!) || !parsed.domain) return { ok: false, reason: 'must end in a public suffix under a registrable name' };
   return { ok: true, domain, registrableDomain: parsed.domain };
 }
 

@@ -27,9 +27,9 @@ describe('bench weights: what each family of dependencies adds to a bundle', () 
   });
 
   it('groups direct dependencies into families', () => {
-    expect(['@aws-sdk/client-dynamodb', '@peculiar/x509', 'tldts', 'zod', '@aws-lambda-powertools/logger', '@middy/core'].map(familyOf)).toEqual([
+    expect(['@aws-sdk/client-dynamodb', 'pdf-lib', 'tldts-icann', 'zod', '@aws-lambda-powertools/logger', '@middy/core'].map(familyOf)).toEqual([
       'AWS SDK',
-      'X.509',
+      'pdf-lib',
       'tldts',
       'zod',
       'Powertools',
@@ -58,7 +58,7 @@ describe('bench weights: what each family of dependencies adds to a bundle', () 
         'node_modules/tslib/tslib.es6.mjs': 2,
       },
     );
-    expect(weightsOf(meta)).toEqual({ ours: 12, 'AWS SDK': 303, 'X.509': 0, tldts: 0, zod: 30, Powertools: 0, other: 0, shared: 2 });
+    expect(weightsOf(meta)).toEqual({ ours: 12, 'AWS SDK': 303, 'pdf-lib': 0, tldts: 0, zod: 30, Powertools: 0, other: 0, shared: 2 });
   });
 
   it('refuses a build of more than one entry point rather than guess which bundle is meant', () => {
@@ -67,7 +67,7 @@ describe('bench weights: what each family of dependencies adds to a bundle', () 
     expect(() => weightsOf(meta)).toThrow(/one entry point; it has 2/);
   });
 
-  it("finds the X.509 stack, tldts and, of the AWS SDK, only DynamoDB's marshalling in submit-reissue's bundle as CDK builds it, little left unattributed", async () => {
+  it("finds tldts and, of the AWS SDK, only DynamoDB's marshalling in submit-reissue's bundle as CDK builds it, little left unattributed", async () => {
     const fn = functionsOfApp().find((f) => f.entry === 'functions/submit-reissue.ts')!;
     const result = await build({ ...esbuildOptions(fn, '/tmp/certrevoke-weights-test'), write: false, metafile: true });
     const weights = weightsOf(result.metafile);
@@ -75,8 +75,8 @@ describe('bench weights: what each family of dependencies adds to a bundle', () 
     // @aws-sdk/util-dynamodb: the calls themselves are our client's (lib/adapters/aws).
     expect(kb(weights['AWS SDK'])).toBeGreaterThan(2);
     expect(kb(weights['AWS SDK'])).toBeLessThan(10);
-    // asn1js, tsyringe, pvtsutils … reach the bundle only through @peculiar/x509.
-    expect(kb(weights['X.509'])).toBeGreaterThan(150);
+    // The CA's X.509 is our own DER over node:crypto (lib/adapters/der.ts): no ASN.1 library.
+    expect(weights['pdf-lib']).toBe(0);
     expect(kb(weights.tldts)).toBeGreaterThan(50);
     expect(kb(weights.ours)).toBeGreaterThan(10);
     expect(kb(weights.other + weights.shared)).toBeLessThan(20);

@@ -158,6 +158,15 @@ describe('X509CsrToolkit.check', () => {
     });
   });
 
+  it('says so when a CSR is signed with an algorithm the check does not verify (RSA-PSS)', async () => {
+    const csr = opensslCsr(rsa2048, '-subj', `/CN=${DOMAIN}`, '-sigopt', 'rsa_padding_mode:pss');
+    expect(openssl('req', '-in', 'req.pem', '-noout', '-text')).toContain('rsassaPss');
+    await expect(toolkit.check(csr, DOMAIN)).resolves.toEqual({
+      ok: false,
+      reason: expect.stringContaining('signed with an algorithm we do not check') as string,
+    });
+  });
+
   it('rejects garbage', async () => {
     for (const text of ['hello', '-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n']) {
       await expect(toolkit.check(text, DOMAIN)).resolves.toEqual({

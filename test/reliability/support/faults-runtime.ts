@@ -5,7 +5,6 @@ import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { localDynamoClient } from '../../../infra/local/dynamodb-local.js';
 import { keys } from '../../../lib/adapters/dynamo-items.js';
-import { loadX509 } from '../../../lib/adapters/x509-module.js';
 import { TABLE_NAME } from '../../../infra/local/runtime.js';
 import { apiCall, startRuntimeProcess, type Json, type RuntimeProcess } from '../../support/local-runtime.js';
 
@@ -129,10 +128,10 @@ export async function storedRevocation(endpoint: string, id: string): Promise<Js
   }
 }
 
-/** The serial numbers on a DER CRL, as the API writes them (upper-case hex), one per entry. */
-export async function crlSerials(der: ArrayBuffer): Promise<string[]> {
-  const { X509Crl } = await loadX509();
-  return new X509Crl(der).entries.map((e) => canonicalSerial(e.serialNumber));
+/** The serial numbers on a DER CRL as openssl reads them, as the API writes them (upper-case hex). */
+export function crlSerials(der: ArrayBuffer): string[] {
+  const text = execFileSync('/usr/bin/openssl', ['crl', '-inform', 'DER', '-noout', '-text'], { input: Buffer.from(der), encoding: 'utf8' });
+  return [...text.matchAll(/Serial Number: ([0-9A-F]+)/gi)].map((m) => canonicalSerial(m[1]!));
 }
 
 /** Upper-case hex without leading zeros: DER drops them, the API's 32-digit form keeps them. */

@@ -12,6 +12,9 @@ describe('checkDomainName', () => {
     { input: 'WWW.Example.COM', domain: 'www.example.com', registrable: 'example.com' },
     { input: 'www.example.com.', domain: 'www.example.com', registrable: 'example.com' },
     { input: 'a-b.xn--fiqs8s', domain: 'a-b.xn--fiqs8s', registrable: 'a-b.xn--fiqs8s' },
+    // Wildcard-only suffixes: `*.bd`, and `*.ck` with the exception `!www.ck`.
+    { input: 'shop.example.com.bd', domain: 'shop.example.com.bd', registrable: 'example.com.bd' },
+    { input: 'www.ck', domain: 'www.ck', registrable: 'www.ck' },
     { input: `${'a'.repeat(63)}.example.com`, domain: `${'a'.repeat(63)}.example.com`, registrable: 'example.com' },
   ])('allows $input when it is a well-formed domain, registrable $registrable', ({ input, domain, registrable }) => {
     expect(checkDomainName(input)).toEqual({ ok: true, domain, registrableDomain: registrable });
