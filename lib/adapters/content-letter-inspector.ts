@@ -10,13 +10,6 @@ import { checkGifStructure, checkJpegStructure, checkPngStructure, type ImageStr
 import { checkPdfInWorker } from './pdf-check.js';
 import { prescanPdf } from './pdf-prescan.js';
 
-/**
- * sharp's CommonJS build, by `require`: its ES module build imports semver and detect-libc
- * through Node's ES-module-to-CommonJS bridge, which made the letter processor's cold start
- * ≈ 45 ms longer (Node 20: loading sharp 105–135 ms that way, 65–75 ms this way).
- */
-const sharp = createRequire(import.meta.url)('sharp') as typeof sharpModule;
-
 export interface ContentLetterInspectorOptions {
   /** Wall-clock budget for pdf-lib's parse in its worker. @default 3000 */
   pdfTimeBudgetMs?: number;
@@ -78,23 +71,39 @@ const NAMES: Record<LetterType, string> = { jpg: 'JPEG', png: 'PNG', gif: 'GIF',
 const FAIL_ON: FailOnOptions = 'error';
 const THUMBNAIL_WIDTH = 400;
 
-let sharpConfigured = false;
+let loadedSharp: typeof sharpModule | undefined;
 
 /**
+ * sharp, loaded on the first image rather than with the module: loading it (libvips and its
+ * JavaScript) is 45–60 ms of the processor's cold start, which a PDF letter never needs.
+ *
+ * Its CommonJS build, by `require`: its ES module build imports semver and detect-libc through
+ * Node's ES-module-to-CommonJS bridge, which made loading it ≈ 45 ms longer.
+ *
  * libvips can load dozens of formats, several through large parsers (SVG via librsvg, TIFF,
  * HEIF, PDF, ImageMagick). Blocking every loader and unblocking only the three buffer loaders
  * letters need means a file that slipped past type detection still cannot reach those parsers.
  * This is process-wide: the processor is the only sharp user in its process.
  */
-function configureSharp(): void {
-  if (sharpConfigured) return;
-  sharp.block({ operation: ['VipsForeignLoad'] });
-  sharp.unblock({ operation: ['VipsForeignLoadJpegBuffer', 'VipsForeignLoadPngBuffer', 'VipsForeignLoadNsgifBuffer'] });
-  // Each letter is decoded once: libvips' operation cache would only hold on to memory.
-  sharp.cache(false);
-  sharp.concurrency(1);
-  sharpConfigured = true;
+function sharp(...args: Parameters<typeof sharpModule>): ReturnType<typeof sharpModule> {
+  if (loadedSharp === undefined) {
+    const lib = createRequire(import.meta.url)('sharp') as typeof sharpModule;
+    lib.block({ operation: ['VipsForeignLoad'] });
+    lib.unblock({ operation: ['VipsForeignLoadJpegBuffer', 'VipsForeignLoadPngBuffer', 'VipsForeignLoadNsgifBuffer'] });
+    // Each letter is decoded once: libvips' operation cache would only hold on to memory.
+    lib.cache(false);
+    lib.concurrency(1);
+    loadedSharp = lib;
+  }
+  return loadedSharp(...args);
 }
+
+/**
+ * A light-grey (#e5e5e5) A4-shaped page, 283 × 400, as WebP: PDFs are not rendered (that would
+ * need a PDF renderer). Made once by sharp's `create`; kept as bytes so a PDF never loads sharp.
+ */
+const PDF_PLACEHOLDER_WEBP =
+  'UklGRgIBAABXRUJQVlA4IPYAAABwGwCdASobAZABPm02mUmkIyKhICgAgA2JaW7hd2EbQAnsA99snIe+2TkPfbJyHvtk5D32ych77ZOQ99snIe+2TkPfbJyHvtk5D32ych77ZOQ99snIe+2TkPfbJyHvtk5D32ych77ZOQ99snIe+2TkPfbJyHvtk5D32ych77ZOQ99snIe+2TkPfbJyHvtk5D32ych77ZOQ99snIe+2TkPfbJyHvtk5D32ych77ZOQ99snIe+2TkPfbJyHvtk5D32ych77ZOQ99snIe+2TkPfbJyHvtk5D32ych77ZOQ99snIe+sAAA/v/eOgAAAAAAAAAAAAAAAAA=';
 
 /**
  * Decides what an uploaded letter is from its bytes: size, type by magic bytes (file-type), then
@@ -118,7 +127,6 @@ export class ContentLetterInspector implements LetterInspector {
   private readonly maxPdfPages: number;
   private readonly maxInflatedBytes: number;
   private readonly maxObjectStreamBytes: number;
-  private placeholder: Promise<Uint8Array> | undefined;
 
   constructor(options: ContentLetterInspectorOptions = {}) {
     this.pdfTimeBudgetMs = options.pdfTimeBudgetMs ?? 3000;
@@ -129,7 +137,6 @@ export class ContentLetterInspector implements LetterInspector {
     this.maxPdfPages = options.maxPdfPages ?? 20;
     this.maxInflatedBytes = options.maxInflatedBytes ?? 32 * 1024 * 1024;
     this.maxObjectStreamBytes = Math.min(this.maxInflatedBytes, options.maxObjectStreamBytes ?? 4 * 1024 * 1024);
-    configureSharp();
   }
 
   async inspect(bytes: Uint8Array, allowed: readonly LetterType[]): Promise<LetterVerdict> {
@@ -158,13 +165,8 @@ export class ContentLetterInspector implements LetterInspector {
   }
 
   async thumbnail(bytes: Uint8Array, type: LetterType): Promise<Uint8Array> {
-    if (type === 'pdf') {
-      this.placeholder ??= pdfPlaceholder().catch((error: unknown) => {
-        this.placeholder = undefined;
-        throw error;
-      });
-      return this.placeholder;
-    }
+    // A fresh copy each time: the caller owns what it is given.
+    if (type === 'pdf') return new Uint8Array(Buffer.from(PDF_PLACEHOLDER_WEBP, 'base64'));
     // `pages: 1`: the first frame of a GIF; autoOrient: phone scans carry an EXIF rotation.
     const webp = await sharp(bytes, { failOn: FAIL_ON, limitInputPixels: this.maxPixels, pages: 1, autoOrient: true })
       .resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true })
@@ -291,8 +293,3 @@ function sharpFailure(error: unknown): string {
   return reason ? `could not be decoded (${reason})` : 'could not be decoded';
 }
 
-/** A light-grey A4-shaped page: PDFs are not rendered (that would need a PDF renderer). */
-async function pdfPlaceholder(): Promise<Uint8Array> {
-  const webp = await sharp({ create: { width: 283, height: 400, channels: 3, background: '#e5e5e5' } }).webp().toBuffer();
-  return new Uint8Array(webp.buffer, webp.byteOffset, webp.byteLength);
-}

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContentLetterInspector } from '../../lib/adapters/content-letter-inspector.js';
@@ -245,9 +246,11 @@ describe('ContentLetterInspector rejects', () => {
   });
 
   it('leaves sharp unable to decode anything but JPEG, PNG and GIF in this process', async () => {
+    // The inspector loads and locks down sharp at its first image.
+    const thumbnail = await inspector.thumbnail(files.jpeg, 'jpg');
     await expect(sharp(await letters.TIFF()).metadata()).rejects.toThrow(/unsupported image format/);
     await expect(sharp(letters.bareSvg()).metadata()).rejects.toThrow(/unsupported image format/);
-    await expect(sharp(await inspector.thumbnail(files.jpeg, 'jpg')).metadata()).rejects.toThrow(/unsupported image format/);
+    await expect(sharp(thumbnail).metadata()).rejects.toThrow(/unsupported image format/);
   });
 });
 
@@ -283,5 +286,13 @@ describe('ContentLetterInspector thumbnails', () => {
     const thumb = await inspector.thumbnail(files.pdf, 'pdf');
     expectWebp(thumb);
     expect(letters.webpSize(thumb)).toEqual({ width: 283, height: 400 });
+    // Light grey all over. Decoded in a process of its own: WebP loading is blocked in this one.
+    const script = "require('sharp')(require('fs').readFileSync(0)).stats().then((s) => process.stdout.write(JSON.stringify(s.channels)))";
+    const channels = JSON.parse(execFileSync(process.execPath, ['-e', script], { input: thumb }).toString()) as { min: number; max: number }[];
+    expect(channels.length).toBeGreaterThanOrEqual(3);
+    for (const channel of channels.slice(0, 3)) {
+      expect(channel.min).toBeGreaterThanOrEqual(0xe0);
+      expect(channel.max).toBeLessThanOrEqual(0xea);
+    }
   });
 });
