@@ -9,7 +9,7 @@
  *   (default 5) — `import()` of the bundle, timed inside the process, in a Lambda-like
  *   environment (tracing on), so Node's own start is not counted;
  * and, per bundle, the KB each family of code brought in (bench/weights.ts): ours, the AWS SDK,
- * the X.509 stack, tldts, zod, Powertools and the rest.
+ * pdf-lib, tldts, zod, Powertools and the rest.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
