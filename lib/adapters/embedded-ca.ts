@@ -21,6 +21,7 @@ import {
   extension,
   fromPem,
   KEY_USAGE,
+  MAX_COMMON_NAME,
   publicKeySha256,
   keyIdOf,
   keyUsage,
@@ -81,8 +82,6 @@ const CA_SUBJECT = name([
   [OID.organization, 'certrevoke'],
 ]);
 const CA_VALIDITY_YEARS = 10;
-/** RFC 5280 ub-common-name: a longer domain goes in the SAN only. */
-const MAX_COMMON_NAME = 64;
 /** EC curves the CA signs with or accepts in a CSR, by Node's name, with the hash the CA signs with. */
 const CURVES: Record<string, { hash: Signer['hash'] }> = {
   prime256v1: { hash: 'sha256' },

@@ -96,7 +96,7 @@ export const subjectKeyIdentifier = (keyId: Uint8Array): Uint8Array => octetStri
 export const authorityKeyIdentifier = (keyId: Uint8Array): Uint8Array => sequence(tlv(0x80, keyId));
 
 /** RFC 5280 ub-common-name: a longer domain goes in the SAN only. */
-const MAX_COMMON_NAME = 64;
+export const MAX_COMMON_NAME = 64;
 
 /**
  * A request for `names` (the first is the CN when it fits, all are DNS SANs) by the key of
