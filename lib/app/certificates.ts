@@ -3,7 +3,7 @@ import { checkDeletion, checkDownload } from '../domain/deletion.js';
 import { checkDomainName } from '../domain/domain-name.js';
 import { InvalidRequestError, NotFoundError, RuleViolationError, VersionConflictError } from './errors.js';
 import type { AuditEvent, Caller, Certificate } from './model.js';
-import { CertificateSchema, type CertificateView, type RegisterCertificateInput } from './schemas.js';
+import { CertificateSchema, EnterpriseSchema, type CertificateView, type RegisterCertificateInput } from './schemas.js';
 import type { CertificateAuthority, CertificateStore, Clock, IdGenerator, ListQuery, Page } from './ports.js';
 
 export interface PemFacts {
@@ -126,12 +126,30 @@ export async function downloadCertificate(deps: Pick<CertificateDeps, 'store'>, 
  * every GET); the reissue endpoint checks it atomically when one is submitted.
  */
 export function toCertificateView(c: Certificate, now: Date): CertificateView {
-  const { chainPem, csrPem: _csr, publicKeySha256: _key, version: _version, reissuesInOrder, activeRevocationId: _active, ...rest } = c;
-  // Parsing with the contract's schema fixes the field order and lets nothing internal leak.
-  return CertificateSchema.parse({
-    ...rest,
-    actions: computeActions({ ...c, hasPem: chainPem !== undefined }, { now, reissuesInOrder, domainLockedByOther: false }),
-  });
+  // Only the contract's fields, in its order: nothing internal (CSR, key hash, version) leaves.
+  const view: Record<string, unknown> = {};
+  for (const key of VIEW_FIELDS) {
+    const value = c[key];
+    if (value !== undefined) view[key] = key === 'enterprise' && c.enterprise ? pick(c.enterprise, ENTERPRISE_FIELDS) : value;
+  }
+  view.actions = computeActions({ ...c, hasPem: c.chainPem !== undefined }, { now, reissuesInOrder: c.reissuesInOrder, domainLockedByOther: false });
+  return view as CertificateView;
+}
+
+/**
+ * The view's fields, read once from the schemas the API documents. Picked rather than parsed
+ * with them: the item was validated on its way in, and a parse per read was ~4% of a read's CPU.
+ */
+const VIEW_FIELDS = Object.keys(CertificateSchema.shape).filter((key) => key !== 'actions') as (keyof CertificateView & keyof Certificate)[];
+const ENTERPRISE_FIELDS = Object.keys(EnterpriseSchema.shape);
+
+function pick(from: object, keys: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = (from as Record<string, unknown>)[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  return picked;
 }
 
 /**
