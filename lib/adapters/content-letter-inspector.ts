@@ -251,10 +251,13 @@ function hiddenFormat(bytes: Uint8Array, type: LetterType): string | undefined {
 function hasZipDirectory(buf: Buffer): boolean {
   const CENTRAL = 0x02014b50;
   const lowest = Math.max(0, buf.length - 22 - 0xffff);
-  // lastIndexOf (a native backwards search), not a readUInt32LE at every offset: 0.05 ms, not 0.4, on 1.4 MiB.
-  for (let at = buf.length - 22; at >= lowest; at--) {
-    at = buf.lastIndexOf(EOCD_SIGNATURE, at);
-    if (at < lowest) return false;
+  // A native backwards search (not a readUInt32LE at every offset) over the window alone: on the
+  // whole file, a miss searched all 1.4 MiB (0.05 ms) for a record that may only be in the last 64 KiB.
+  const window = buf.subarray(lowest);
+  for (let from = window.length - 22; from >= 0; from--) {
+    from = window.lastIndexOf(EOCD_SIGNATURE, from);
+    if (from < 0) return false;
+    const at = lowest + from;
     const directoryStart = at - buf.readUInt32LE(at + 12);
     if (directoryStart >= 0 && directoryStart + 4 <= at && buf.readUInt32LE(directoryStart) === CENTRAL) return true;
   }
