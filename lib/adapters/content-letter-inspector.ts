@@ -7,12 +7,14 @@ import type { LetterInspector, LetterVerdict } from '../app/ports.js';
 import { checkLetterSize } from '../domain/letter.js';
 import type { LetterType } from '../domain/revocation.js';
 import { checkGifStructure, checkJpegStructure, checkPngStructure, type ImageStructure } from './image-structure.js';
-import { checkPdfInWorker } from './pdf-check.js';
+import { checkPdf } from './pdf-check.js';
 import { prescanPdf } from './pdf-prescan.js';
 
 export interface ContentLetterInspectorOptions {
-  /** Wall-clock budget for pdf-lib's parse in its worker. @default 3000 */
+  /** Wall-clock budget for pdf-lib's parse, here or in its worker. @default 3000 */
   pdfTimeBudgetMs?: number;
+  /** Steps the parse may take on this thread before the file goes to the worker. @default MAIN_THREAD_STEPS (pdf-check.ts) */
+  pdfMainThreadSteps?: number;
   /** Wall-clock budget for decoding an image, in whole seconds as libvips counts them. @default 3000 */
   imageTimeBudgetMs?: number;
   /** Width × height × frames an image may have. @default 25_000_000 */
@@ -108,7 +110,7 @@ const PDF_PLACEHOLDER_WEBP =
 /**
  * Decides what an uploaded letter is from its bytes: size, type by magic bytes (file-type), then
  * a full, bounded decode — sharp for images (JPEG, PNG, GIF only), a byte-level pre-scan and a
- * time-boxed pdf-lib parse in a worker for PDFs. (The SHA-256 the evidence is recorded under is
+ * bounded pdf-lib parse for PDFs. (The SHA-256 the evidence is recorded under is
  * the letter store's, taken during the download.)
  *
  * Codes: a format file-type recognises but letters do not use (HTML is not recognised; TIFF,
@@ -120,6 +122,7 @@ const PDF_PLACEHOLDER_WEBP =
  */
 export class ContentLetterInspector implements LetterInspector {
   private readonly pdfTimeBudgetMs: number;
+  private readonly pdfMainThreadSteps: number | undefined;
   private readonly maxPixels: number;
   private readonly maxGifFrames: number;
   private readonly maxProgressiveJpegBytes: number;
@@ -130,6 +133,7 @@ export class ContentLetterInspector implements LetterInspector {
 
   constructor(options: ContentLetterInspectorOptions = {}) {
     this.pdfTimeBudgetMs = options.pdfTimeBudgetMs ?? 3000;
+    this.pdfMainThreadSteps = options.pdfMainThreadSteps;
     this.maxPixels = options.maxPixels ?? 25_000_000;
     this.maxGifFrames = options.maxGifFrames ?? 50;
     this.maxProgressiveJpegBytes = options.maxProgressiveJpegBytes ?? 96 * 1024 * 1024;
@@ -208,23 +212,16 @@ export class ContentLetterInspector implements LetterInspector {
   }
 
   /**
-   * The parse starts first, in its worker (capped and timed there on its own), and the pre-scan
-   * and the polyglot check run here meanwhile; a file either refuses is refused whatever the
-   * parse says, and the parse is abandoned (a bomb's parse would otherwise run on to its budget
-   * beside the next file's).
+   * The pre-scan and the polyglot check first (a few hundredths of a millisecond), then the
+   * parse: here within a step limit, or in its worker for a file that needs more
+   * (`checkPdf`).
    */
   private async decodePdf(bytes: Uint8Array): Promise<Decoded> {
-    const abandon = new AbortController();
-    const parsing = checkPdfInWorker(bytes, { maxPages: this.maxPdfPages, maxDecodedBytes: this.maxObjectStreamBytes, timeBudgetMs: this.pdfTimeBudgetMs, signal: abandon.signal });
-    // Awaited below unless a scan refuses first; a worker that failed to start is then moot.
-    parsing.catch(() => undefined);
     const scan = prescanPdf(bytes, { maxInflatedBytes: this.maxInflatedBytes, maxObjectStreamBytes: this.maxObjectStreamBytes });
-    const hidden = scan.ok ? hiddenFormat(bytes, 'pdf') : undefined;
-    if (!scan.ok || hidden) {
-      abandon.abort();
-      return scan.ok ? { ok: false, detail: `also holds ${hidden} (a polyglot file)` } : scan;
-    }
-    const parsed = await parsing;
+    if (!scan.ok) return scan;
+    const hidden = hiddenFormat(bytes, 'pdf');
+    if (hidden) return { ok: false, detail: `also holds ${hidden} (a polyglot file)` };
+    const parsed = await checkPdf(bytes, { maxPages: this.maxPdfPages, maxDecodedBytes: this.maxObjectStreamBytes, timeBudgetMs: this.pdfTimeBudgetMs, mainThreadSteps: this.pdfMainThreadSteps });
     if (!parsed.ok) return parsed;
     return { ok: true, facts: { pages: parsed.pages } };
   }

@@ -3,16 +3,18 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type * as CheckModuleShape from './pdf-check.worker.js';
 
 /**
- * Parses a PDF with pdf-lib in a worker thread that is terminated at a time budget: pdf-lib can
- * spin or recurse without end on hostile input, and only another thread can stop that. This
- * module is the main thread's side; the worker runs `pdf-check.worker.ts`, its own entry point,
- * so the main thread never loads pdf-lib and a worker loads nothing else:
+ * Checks a PDF with pdf-lib, first on this thread within a step limit, then, for a file that
+ * needs more, in a worker thread terminated at a time budget: pdf-lib can spin or recurse without
+ * end on hostile input, and only another thread can stop that. The check itself is
+ * `pdf-check.worker.ts`, its own entry point, loaded at the first PDF on this thread and as the
+ * worker's script there, so a process that never sees a PDF never loads pdf-lib:
  * - from TypeScript source (vitest, tsx, the local runtime) Node 20 cannot load a `.ts` worker by
  *   itself, so the worker is a one-line script that loads the source through tsx's `tsImport` (a
  *   devDependency, present wherever the source runs);
- * - in the Lambda bundle the worker is `PDF_CHECK_WORKER_BUNDLE`, built beside the function's
+ * - in the Lambda bundle the module is `PDF_CHECK_WORKER_BUNDLE`, built beside the function's
  *   `index.mjs` from `PDF_CHECK_WORKER_ENTRY` (infra/constructs/function.ts, `workers`). Before,
  *   the worker loaded the whole function bundle — AWS clients, sharp and libvips — which took
  *   ~180 ms a start, paid again after every file refused for a budget. A CommonJS bundle has no
@@ -33,13 +35,63 @@ export interface PdfCheckOptions {
   timeBudgetMs: number;
   /** Limit for starting the worker and loading pdf-lib (loading TypeScript through tsx is slow). */
   startupLimitMs?: number;
-  /**
-   * Abandons the parse: the worker is terminated at once and the result is a refusal. A caller
-   * that has refused the file on other grounds aborts, or a bomb's parse would run on to its
-   * budget beside the next file's worker.
-   */
-  signal?: AbortSignal;
+  /** Steps of pdf-lib's byte reader the parse may take on this thread. @default MAIN_THREAD_STEPS */
+  mainThreadSteps?: number;
 }
+
+/**
+ * Steps a parse may take on the caller's thread (a read, peek or end test of pdf-lib's byte
+ * reader; see `PdfCheckLimits.maxSteps`). Measured: the bench's 1.4 MiB letter takes ~4,000,
+ * a 20-page letter ~40,000 (test/integration/pdf-check.test.ts holds both to a tenth of this);
+ * a file sending pdf-lib quadratic used all of them in ~30 ms before going to the worker. A step
+ * allocates a small object at most, so this is also a bound of tens of MB on the heap, in a
+ * processor with 1.5 GB.
+ */
+export const MAIN_THREAD_STEPS = 1_000_000;
+
+type CheckModule = typeof CheckModuleShape;
+let loading: Promise<CheckModule> | undefined;
+
+/** The check module on this thread: the worker's own file, imported by URL so no bundle inlines it. */
+function checkModule(): Promise<CheckModule> {
+  loading ??= (import(checkModuleUrl().href) as Promise<CheckModule>).catch((error: unknown) => {
+    loading = undefined;
+    throw new Error(`The PDF check could not be loaded: ${(error as Error).message}`);
+  });
+  return loading;
+}
+
+function checkModuleUrl(): URL {
+  const self = import.meta.url as string | undefined;
+  if (!self) throw new Error('pdf-check needs an ES module build: import.meta.url is missing');
+  return fromSource(self) ? new URL(`./${PDF_CHECK_WORKER_ENTRY.split('/').pop()}`, self) : new URL(`./${PDF_CHECK_WORKER_BUNDLE}`, self);
+}
+
+function fromSource(self: string): boolean {
+  return /\.[cm]?ts$/.test(new URL(self).pathname);
+}
+
+/**
+ * Loads a PDF with pdf-lib's decoders capped, refuses active content found in any object pdf-lib
+ * parsed, then walks the page tree from the catalog. A letter is decided here, on this thread,
+ * in well under a millisecond: handing it to a thread that sleeps between files cost more than
+ * the parse itself (~0.5 ms, mostly waking it). A file the parse cannot finish within
+ * `mainThreadSteps` goes to the worker (`checkPdfInWorker`), whose time and heap limits hold
+ * whatever pdf-lib does. Rejects only for our own failures (the check could not be loaded or the
+ * worker not started): retry, don't refuse.
+ */
+export async function checkPdf(bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
+  const { checkPdfHere } = await checkModule();
+  const here = checkPdfHere(bytes, {
+    maxPages: options.maxPages,
+    maxDecodedBytes: options.maxDecodedBytes ?? DEFAULT_DECODED_BYTES,
+    maxSteps: options.mainThreadSteps ?? MAIN_THREAD_STEPS,
+    deadline: performance.now() + options.timeBudgetMs,
+  });
+  return here ?? checkPdfInWorker(bytes, options);
+}
+
+const DEFAULT_DECODED_BYTES = 4 * 1024 * 1024;
 
 export interface PdfCheckJob {
   marker: typeof PDF_CHECK_MARKER;
@@ -55,15 +107,14 @@ export interface PdfCheckJob {
 export type PdfWorkerMessage = { type: 'ready' } | { type: 'result'; id: number; result: PdfCheckResult; reusable: boolean; buffer: ArrayBuffer };
 
 /**
- * Checks the PDF in a worker thread: loads it with pdf-lib's decoders capped, refuses active
- * content found in any object pdf-lib parsed, then walks the page tree from the catalog.
+ * Checks the PDF in a worker thread, as `checkPdf` does here but with no step limit.
  *
  * There is one worker at a time and files take turns on it. It stays warm between files
  * (starting one loads pdf-lib, which costs far more than checking a letter), unreferenced while
  * idle so it never holds the process open, and is retired after
- * RECYCLE_AFTER files, after any file it refused for a budget, when abandoned, or on any
- * failure; the next one starts only once the retired one is gone. Without turns, files refused
- * quickly elsewhere (their parse abandoned or still running) each started a worker of their own
+ * RECYCLE_AFTER files, after any file it refused for a budget, or on any failure; the next one
+ * starts only once the retired one is gone. Without turns, files refused quickly elsewhere
+ * (their parse abandoned or still running) each started a worker of their own
  * while the others were still alive, and a burst of them took the process past 1 GB. Nothing of
  * a file survives into the next: each job gets its own decode budget and the document is
  * dropped when its result is sent.
@@ -74,8 +125,7 @@ export type PdfWorkerMessage = { type: 'ready' } | { type: 'result'; id: number;
  * letter it never read.
  */
 export function checkPdfInWorker(bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
-  // With no file ahead, the turn starts now: a warm worker gets the job before this returns, so
-  // the caller's own checks run while it parses.
+  // With no file ahead, the turn starts now: a warm worker gets the job before this returns.
   const turn = waiting === 0 ? checkInTurn(bytes, options) : lane.then(() => checkInTurn(bytes, options));
   waiting++;
   lane = turn.catch(() => undefined).finally(() => waiting--);
@@ -83,7 +133,6 @@ export function checkPdfInWorker(bytes: Uint8Array, options: PdfCheckOptions): P
 }
 
 function checkInTurn(bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
-  if (options.signal?.aborted) return Promise.resolve(ABANDONED);
   if (retiring) return retiring.then(() => checkInTurn(bytes, options));
   const warm = idle;
   idle = undefined;
@@ -97,17 +146,12 @@ function checkInTurn(bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCh
  * parsing it does.
  */
 function runOn(pooled: PooledWorker, bytes: Uint8Array, options: PdfCheckOptions): Promise<PdfCheckResult> {
-  // Abandoned while the worker was starting: it has not seen the file and stays warm.
-  if (options.signal?.aborted) {
-    giveBack(pooled);
-    return Promise.resolve(ABANDONED);
-  }
   const { worker } = pooled;
   const buffer = pooled.buffer && pooled.buffer.byteLength >= bytes.byteLength ? pooled.buffer : new ArrayBuffer(Math.max(bytes.byteLength, BUFFER_BYTES));
   pooled.buffer = undefined;
   // Buffer's memcpy: TypedArray#set copies from a Buffer byte by byte.
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).copy(Buffer.from(buffer));
-  const job: PdfCheckJob = { marker: PDF_CHECK_MARKER, id: ++jobs, buffer, length: bytes.byteLength, maxPages: options.maxPages, maxDecodedBytes: options.maxDecodedBytes ?? 4 * 1024 * 1024 };
+  const job: PdfCheckJob = { marker: PDF_CHECK_MARKER, id: ++jobs, buffer, length: bytes.byteLength, maxPages: options.maxPages, maxDecodedBytes: options.maxDecodedBytes ?? DEFAULT_DECODED_BYTES };
   worker.ref();
   return new Promise((resolve) => {
     let settled = false;
@@ -118,7 +162,6 @@ function runOn(pooled: PooledWorker, bytes: Uint8Array, options: PdfCheckOptions
       worker.off('message', onMessage);
       worker.off('error', onError);
       worker.off('exit', onExit);
-      options.signal?.removeEventListener('abort', onAbort);
       if (reusable) giveBack(pooled);
       else retire(worker);
       resolve(result);
@@ -130,17 +173,13 @@ function runOn(pooled: PooledWorker, bytes: Uint8Array, options: PdfCheckOptions
     };
     const onError = (error: Error) => finish({ ok: false, detail: workerFailure(error) }, false);
     const onExit = () => finish({ ok: false, detail: 'could not be read' }, false);
-    const onAbort = () => finish(ABANDONED, false);
     const timer = setTimeout(() => finish({ ok: false, detail: 'took too long to read' }, false), options.timeBudgetMs);
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('exit', onExit);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
     worker.postMessage(job, [buffer]);
   });
 }
-
-const ABANDONED: PdfCheckResult = { ok: false, detail: 'was not read to the end' };
 
 /** The size of a worker's transfer buffer: the largest letter there is. */
 const BUFFER_BYTES = 1_468_006;
@@ -215,6 +254,11 @@ function workerFailure(error: Error): string {
 
 let alive = 0;
 
+/** Files sent to a PDF check worker in this process so far; for tests of where files are checked. */
+export function pdfFilesSentToWorker(): number {
+  return jobs;
+}
+
 /** PDF check workers in this process now, started or starting; for tests of the one-at-a-time rule. */
 export function pdfWorkersAlive(): number {
   return alive;
@@ -228,13 +272,11 @@ function startWorker(): Worker {
 }
 
 function newWorker(): Worker {
-  const self = import.meta.url as string | undefined;
-  if (!self) throw new Error('pdf-check needs an ES module build: import.meta.url is missing');
+  const module = checkModuleUrl();
   const resourceLimits = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 };
   const workerData = { marker: PDF_CHECK_MARKER };
-  if (!/\.[cm]?ts$/.test(new URL(self).pathname)) return new Worker(new URL(`./${PDF_CHECK_WORKER_BUNDLE}`, self), { workerData, resourceLimits });
-  const source = new URL(`./${PDF_CHECK_WORKER_ENTRY.split('/').pop()}`, self).href;
-  const script = `import(${JSON.stringify(tsxApiUrl())}).then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(self)}));`;
+  if (!fromSource(import.meta.url)) return new Worker(module, { workerData, resourceLimits });
+  const script = `import(${JSON.stringify(tsxApiUrl())}).then(({ tsImport }) => tsImport(${JSON.stringify(module.href)}, ${JSON.stringify(import.meta.url)}));`;
   return new Worker(script, { eval: true, workerData, resourceLimits });
 }
 

@@ -1,5 +1,7 @@
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as parserModule from 'pdf-lib/cjs/core/parser/PDFParser.js';
+import * as objectStreamParserModule from 'pdf-lib/cjs/core/parser/PDFObjectStreamParser.js';
+import * as xrefStreamParserModule from 'pdf-lib/cjs/core/parser/PDFXRefStreamParser.js';
 import * as byteStreamModule from 'pdf-lib/cjs/core/parser/ByteStream.js';
 import * as arrayModule from 'pdf-lib/cjs/core/objects/PDFArray.js';
 import * as dictModule from 'pdf-lib/cjs/core/objects/PDFDict.js';
@@ -10,14 +12,21 @@ import * as rawStreamModule from 'pdf-lib/cjs/core/objects/PDFRawStream.js';
 import * as streamModule from 'pdf-lib/cjs/core/objects/PDFStream.js';
 import * as contextModule from 'pdf-lib/cjs/core/PDFContext.js';
 import * as decodeModule from 'pdf-lib/cjs/core/streams/decode.js';
-import type { PDFContext as PdfContext, PDFRef as PdfRef } from 'pdf-lib';
+import { Keywords } from 'pdf-lib/cjs/core/syntax/Keywords.js';
+import { IsDigit } from 'pdf-lib/cjs/core/syntax/Numeric.js';
+import type { PDFContext as PdfContext, PDFObject as PdfObject, PDFRef as PdfRef } from 'pdf-lib';
 import { PDF_CHECK_MARKER, type PdfCheckJob, type PdfCheckResult, type PdfWorkerMessage } from './pdf-check.js';
 import { activeContentVerdict, decodeName, noteName } from './pdf-prescan.js';
 
 /**
- * The PDF check's worker thread (the main thread's side is `pdf-check.ts`): loads pdf-lib and
- * serves one file at a time. Its own entry point, bundled on its own for Lambda, so a worker
- * start loads pdf-lib and nothing else.
+ * The PDF check itself: pdf-lib's parse, synchronous and metered, then the checks on what it
+ * parsed. Its own entry point, bundled on its own for Lambda (`pdf-check.ts` says how), used two
+ * ways:
+ * - on the main thread, imported at the first PDF, with a work limit (`checkPdfHere`): a letter
+ *   needs a few thousand steps of the parser, and a file that needs more than the limit is left
+ *   to the worker;
+ * - in the worker thread (`serve`), with no work limit: the main thread terminates it at the
+ *   time budget and V8 stops it at its heap limit.
  */
 
 /** A pages tree deeper than this is not a letter (a 20-page letter needs depth 1 or 2). */
@@ -28,30 +37,72 @@ function isWorkerOfThis(data: unknown): boolean {
   return typeof data === 'object' && data !== null && (data as { marker?: unknown }).marker === PDF_CHECK_MARKER;
 }
 
-function parseFailure(error: unknown): string {
-  if (error instanceof RangeError) return 'is nested too deeply to read';
-  return 'could not be parsed as a PDF';
-}
-
 /** Thrown from inside pdf-lib's decoder when a stream outgrows the budget. */
 class DecodeBudgetExceeded extends Error {
   override name = 'DecodeBudgetExceeded';
 }
 
-async function runJob(pdfLib: PdfLib, budget: DecodeBudget, bytes: Uint8Array, maxPages: number): Promise<PdfCheckResult> {
-  const { PDFArray, PDFDict, PDFName, PDFNumber, PDFParser, PDFRef } = pdfLib;
-  let context: PdfContext;
+/** Thrown from inside pdf-lib's byte reader when the parse has used its steps or its time. */
+class WorkLimitReached extends Error {
+  override name = 'WorkLimitReached';
+}
+
+export interface PdfCheckLimits {
+  maxPages: number;
+  /** What streams pdf-lib decodes during the parse may grow to: one this much, all twice this. */
+  maxDecodedBytes: number;
+  /**
+   * Steps of pdf-lib's byte reader (each read, peek or end test, and each cross-reference
+   * stream entry) the parse may take; past it the file is not decided here. Each step allocates
+   * at most a small object, so this bounds the parse's time and heap where no thread can be
+   * stopped. @default Infinity
+   */
+  maxSteps?: number;
+  /** `performance.now()` past which the parse stops and the file took too long. @default Infinity */
+  deadline?: number;
+}
+
+/**
+ * Checks a PDF here, on this thread, within `maxSteps`; `undefined` when it needs more (the
+ * worker, with its own limits, decides the file then). Synchronous from start to end, so the
+ * limits and patches (all on this module's copy of pdf-lib) belong to this file alone.
+ */
+export function checkPdfHere(bytes: Uint8Array, limits: PdfCheckLimits): PdfCheckResult | undefined {
+  const scope = checkScope();
+  scope.begin(limits);
   try {
-    // What PDFDocument.load does before it builds the document API: no yielding between objects
-    // (nothing else runs in this thread), invalid objects thrown, numbers not capped. An
-    // encrypted file is refused below, by its /Encrypt (PDFDocument's own check).
-    context = await PDFParser.forBytesWithOptions(bytes, Infinity, true, false).parseDocument();
+    return checkParsed(scope, bytes, limits.maxPages);
   } catch (error) {
-    // pdf-lib turns an error inside an object into one of its own: the flag says what it was.
-    if (budget.exceeded) return { ok: false, detail: 'decompresses to too much data (a compression bomb)' };
-    throw error;
+    if (scope.overrun === 'steps') return undefined;
+    if (scope.overrun === 'time') return { ok: false, detail: 'took too long to read' };
+    if (scope.decodeExceeded) return { ok: false, detail: 'decompresses to too much data (a compression bomb)' };
+    // A stack overflow anywhere in the parse, not only where pdf-lib would have turned it into
+    // an invalid-object error.
+    if (error instanceof RangeError) return { ok: false, detail: 'is nested too deeply to read' };
+    return { ok: false, detail: 'could not be parsed as a PDF' };
+  } finally {
+    scope.end();
   }
-  const active = activeContentVerdict(namesIn(pdfLib, context));
+}
+
+/**
+ * The document pdf-lib's parse makes of `bytes` here, with no limits but the decode cap; for the
+ * test that holds this module's parse to pdf-lib's own.
+ */
+export function parsePdf(bytes: Uint8Array, maxDecodedBytes: number): PdfContext {
+  const scope = checkScope();
+  scope.begin({ maxPages: 0, maxDecodedBytes });
+  try {
+    return parseDocument(scope, bytes);
+  } finally {
+    scope.end();
+  }
+}
+
+function checkParsed(scope: CheckScope, bytes: Uint8Array, maxPages: number): PdfCheckResult {
+  const { PDFArray, PDFDict, PDFName, PDFNumber, PDFRef } = pdfLib;
+  const context = parseDocument(scope, bytes);
+  const active = activeContentVerdict(namesIn(context));
   if (!active.ok) return active;
   const catalog = context.lookup(context.trailerInfo.Root);
   if (!(catalog instanceof PDFDict)) return { ok: false, detail: 'has no document catalog' };
@@ -93,6 +144,98 @@ async function runJob(pdfLib: PdfLib, budget: DecodeBudget, bytes: Uint8Array, m
   return { ok: true, pages };
 }
 
+/** The synchronous parts of pdf-lib 1.17.1's parsers that its `parseDocument` drives. */
+interface ByteReader {
+  done(): boolean;
+  peek(): number;
+  offset(): number;
+  moveTo(offset: number): void;
+}
+interface DocumentParser {
+  bytes: ByteReader;
+  context: PdfContext;
+  parseHeader(): PdfContext['header'];
+  parseIndirectObjectHeader(): PdfRef;
+  parseObject(): PdfObject;
+  skipWhitespaceAndComments(): void;
+  matchKeyword(keyword: number[]): boolean;
+  skipJibberish(): void;
+  maybeParseCrossRefSection(): void;
+  maybeParseTrailerDict(): void;
+  maybeParseTrailer(): void;
+  maybeRecoverRoot(): void;
+}
+interface ObjectStreamParser {
+  bytes: ByteReader;
+  firstOffset: number;
+  parseOffsetsAndObjectNumbers(): { objectNumber: number; offset: number }[];
+  parseObject(): PdfObject;
+}
+interface XRefStreamParser {
+  subsections: { length: number }[];
+  parseIntoContext(): unknown;
+}
+
+/**
+ * pdf-lib's `PDFParser.parseDocument` as pdf-lib 1.17.1 runs it with `throwOnInvalidObject`
+ * (an object that does not parse fails the file) and no pauses, but synchronous: pdf-lib's own is
+ * async throughout only to pause every so many objects, and an async parse would let other files'
+ * checks run between its steps and share its limits. Step for step the same calls; the object
+ * stream and cross-reference stream parsers' async parts likewise. A test holds it to pdf-lib's
+ * own parse on the corpus of letters and hostile files.
+ */
+function parseDocument(scope: CheckScope, bytes: Uint8Array): PdfContext {
+  const parser = pdfLib.PDFParser.forBytesWithOptions(bytes, Infinity, true, false) as unknown as DocumentParser;
+  const { bytes: reader, context } = parser;
+  context.header = parser.parseHeader();
+  let previous: number | undefined;
+  while (!reader.done()) {
+    parser.skipWhitespaceAndComments();
+    while (!reader.done() && IsDigit[reader.peek()]) {
+      parseIndirectObject(scope, parser);
+      parser.skipWhitespaceAndComments();
+      parser.skipJibberish();
+    }
+    parser.maybeParseCrossRefSection();
+    parser.maybeParseTrailerDict();
+    parser.maybeParseTrailer();
+    parser.skipJibberish();
+    const offset = reader.offset();
+    if (offset === previous) throw new Error(`the parser stalled at offset ${offset}`);
+    previous = offset;
+  }
+  parser.maybeRecoverRoot();
+  // pdf-lib drops an object numbered 0 (with a warning).
+  context.delete(pdfLib.PDFRef.of(0));
+  return context;
+}
+
+function parseIndirectObject(scope: CheckScope, parser: DocumentParser): void {
+  const { PDFName, PDFRawStream, PDFRef } = pdfLib;
+  const { context } = parser;
+  const ref = parser.parseIndirectObjectHeader();
+  parser.skipWhitespaceAndComments();
+  const object = parser.parseObject();
+  parser.skipWhitespaceAndComments();
+  parser.matchKeyword(Keywords.endobj);
+  const type = object instanceof PDFRawStream ? object.dict.lookup(PDFName.of('Type')) : undefined;
+  if (object instanceof PDFRawStream && type === PDFName.of('ObjStm')) {
+    const stream = pdfLib.PDFObjectStreamParser.forStream(object) as unknown as ObjectStreamParser;
+    for (const { objectNumber, offset } of stream.parseOffsetsAndObjectNumbers()) {
+      stream.bytes.moveTo(stream.firstOffset + offset);
+      context.assign(PDFRef.of(objectNumber, 0), stream.parseObject());
+    }
+  } else if (object instanceof PDFRawStream && type === PDFName.of('XRef')) {
+    const xref = pdfLib.PDFXRefStreamParser.forStream(object) as unknown as XRefStreamParser;
+    // Its entries are made from /Size or /Index, not from bytes read (with /W [0 0 0] none are
+    // read at all): each is a step.
+    scope.charge(xref.subsections.reduce((sum, { length }) => sum + length, 0));
+    xref.parseIntoContext();
+  } else {
+    context.assign(ref, object);
+  }
+}
+
 /**
  * pdf-lib's parser and object model, each from its own CommonJS file: the package's index also
  * brings the document API with its embedders and PNG codec (~120 KB of the bundle, and load
@@ -100,6 +243,8 @@ async function runJob(pdfLib: PdfLib, budget: DecodeBudget, bytes: Uint8Array, m
  */
 const pdfLib = {
   PDFParser: cjsDefault(parserModule),
+  PDFObjectStreamParser: cjsDefault(objectStreamParserModule),
+  PDFXRefStreamParser: cjsDefault(xrefStreamParserModule),
   ByteStream: cjsDefault(byteStreamModule),
   PDFArray: cjsDefault(arrayModule),
   PDFDict: cjsDefault(dictModule),
@@ -120,74 +265,136 @@ function cjsDefault<T>(module: { default: { default: T } }): T {
   const given = module.default as { default?: T } | T;
   return (given as { default?: T }).default ?? (given as T);
 }
-type PdfLib = typeof pdfLib;
+
+/** How often, in steps, the clock is read against the deadline. */
+const STEPS_PER_CLOCK_READ = 4096;
 
 /**
- * Makes pdf-lib's parser keep each stream's contents as a view of the file instead of a copy
- * (`ByteStream.slice` is `Uint8Array#slice`). A letter is mostly one image stream, so each file
- * otherwise costs a fresh 1.4 MiB allocation: about 0.3 ms when the allocator reuses memory, but
- * 4-5 ms of page faults when it maps new pages, which in this thread it mostly did — ten times the
- * parse itself. A view is safe here: nothing writes to the contents, and the document is dropped
- * before the file's buffer goes back to the main thread.
+ * The limits of the check in progress, enforced from inside pdf-lib by patching its prototypes
+ * (once per copy of pdf-lib). Outside a check every patch does what pdf-lib's own code does, so
+ * other users of the same copy (tests building PDFs on the main thread) see pdf-lib unchanged.
  */
-function viewInsteadOfCopy(pdfLib: PdfLib): void {
-  type Sliceable = { bytes: Uint8Array; slice(start: number, end: number): Uint8Array };
-  const proto = pdfLib.ByteStream.prototype as unknown as Sliceable;
-  if (typeof proto.slice !== 'function') throw new Error('pdf-lib has no ByteStream.slice to replace');
-  proto.slice = function (this: Sliceable, start: number, end: number): Uint8Array {
-    return this.bytes.subarray(start, end);
+interface CheckScope {
+  readonly overrun: 'steps' | 'time' | undefined;
+  readonly decodeExceeded: boolean;
+  begin(limits: PdfCheckLimits): void;
+  end(): void;
+  /** Counts `steps` taken at once. */
+  charge(steps: number): void;
+}
+
+let patched: CheckScope | undefined;
+
+function checkScope(): CheckScope {
+  patched ??= patchPdfLib();
+  return patched;
+}
+
+function patchPdfLib(): CheckScope {
+  let active = false;
+  let steps = 0;
+  let maxSteps = Infinity;
+  let deadline = Infinity;
+  /** The step at which to look at the limits next: Infinity while nothing can run out. */
+  let checkAt = Infinity;
+  let overrun: 'steps' | 'time' | undefined;
+  let maxDecoded = 0;
+  let decoded = 0;
+  let decodeExceeded = false;
+
+  // Once over, every further step throws too: pdf-lib catches some errors and carries on.
+  const overrunAt = (reason: 'steps' | 'time'): never => {
+    overrun ??= reason;
+    checkAt = steps + 1;
+    throw new WorkLimitReached(`the parse used its ${overrun === 'steps' ? 'steps' : 'time'}`);
   };
-}
+  const look = () => {
+    if (overrun) overrunAt(overrun);
+    if (steps > maxSteps) overrunAt('steps');
+    if (deadline !== Infinity && performance.now() > deadline) overrunAt('time');
+    checkAt = deadline === Infinity ? maxSteps + 1 : Math.min(maxSteps + 1, steps + STEPS_PER_CLOCK_READ);
+  };
 
-interface DecodeBudget {
-  readonly exceeded: boolean;
-  /** A fresh budget of `maxBytes` for the next file. */
-  reset(maxBytes: number): void;
-}
+  type Reader = { bytes: Uint8Array; next(): number; peek(): number; done(): boolean; slice(start: number, end: number): Uint8Array };
+  const reader = pdfLib.ByteStream.prototype as unknown as Reader;
+  const { next, peek, done, slice } = reader;
+  if ([next, peek, done, slice].some((method) => typeof method !== 'function')) throw new Error('pdf-lib has no ByteStream.next/peek/done/slice to meter');
+  reader.next = function (this: Reader): number {
+    if (++steps >= checkAt) look();
+    return next.call(this);
+  };
+  reader.peek = function (this: Reader): number {
+    if (++steps >= checkAt) look();
+    return peek.call(this);
+  };
+  reader.done = function (this: Reader): boolean {
+    if (++steps >= checkAt) look();
+    return done.call(this);
+  };
+  // A stream's contents as a view of the file instead of a copy (`Uint8Array#slice`): a letter is
+  // mostly one image stream, and a fresh 1.4 MiB copy a file cost 0.3 ms when the allocator
+  // reused memory and 4-5 ms of page faults when it mapped new pages — ten times the parse. Safe
+  // within a check: nothing writes to the contents, and the document is dropped at its end.
+  reader.slice = function (this: Reader, start: number, end: number): Uint8Array {
+    return active ? this.bytes.subarray(start, end) : slice.call(this, start, end);
+  };
 
-/**
- * Caps what pdf-lib's decoders (Flate, LZW, …) may allocate while `load` decodes object and xref
- * streams. The pre-scan bounds every stream it finds, but pdf-lib is the parser that counts: a
- * stream the scan reads differently would otherwise inflate without limit in this thread (its
- * buffers are outside the heap limit). All decoders grow their output through
- * `DecodeStream.prototype.ensureBuffer`, reached here from a stream made by pdf-lib's public
- * `decodePDFRawStream`, so this works for any build of pdf-lib. Patched once per worker (this
- * thread runs nothing else); each file gets its budget through `reset`.
- */
-function capDecoding(pdfLib: PdfLib): DecodeBudget {
+  // Caps what pdf-lib's decoders (Flate, LZW, …) may allocate while the parse decodes object and
+  // xref streams. The pre-scan bounds every stream it finds, but pdf-lib is the parser that
+  // counts: a stream the scan reads differently would otherwise inflate without limit (decoded
+  // buffers are outside the heap limit). All decoders grow their output through
+  // `DecodeStream.prototype.ensureBuffer`, reached from a stream made by pdf-lib's public
+  // `decodePDFRawStream`, so this works for any build of pdf-lib.
   const { PDFContext, PDFRawStream, decodePDFRawStream } = pdfLib;
-  const context = PDFContext.create();
   const emptyFlate = Uint8Array.of(0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01);
-  const sample = decodePDFRawStream(PDFRawStream.of(context.obj({ Filter: 'FlateDecode' }), emptyFlate));
+  const sample = decodePDFRawStream(PDFRawStream.of(PDFContext.create().obj({ Filter: 'FlateDecode' }), emptyFlate));
   type Growable = { buffer: Uint8Array; ensureBuffer(requested: number): Uint8Array };
   let proto = Object.getPrototypeOf(sample) as Growable | null;
   while (proto && !Object.prototype.hasOwnProperty.call(proto, 'ensureBuffer')) proto = Object.getPrototypeOf(proto) as Growable | null;
   if (!proto) throw new Error('pdf-lib has no DecodeStream.ensureBuffer to cap');
   const ensureBuffer = proto.ensureBuffer;
-  let maxBytes = 0;
-  let exceeded = false;
-  // One stream may reach the cap (as in the pre-scan); all together twice that, since buffers
-  // grow by doubling.
-  let allocated = 0;
   const exceed = (): never => {
-    exceeded = true;
+    decodeExceeded = true;
     throw new DecodeBudgetExceeded('a stream decodes to more than the budget');
   };
+  // One stream may reach the cap (as in the pre-scan); all together twice that, since buffers
+  // grow by doubling.
   proto.ensureBuffer = function (this: Growable, requested: number): Uint8Array {
-    if (exceeded || requested > maxBytes) return exceed();
+    if (!active) return ensureBuffer.call(this, requested);
+    if (decodeExceeded || requested > maxDecoded) return exceed();
     const before = this.buffer.byteLength;
     const buffer = ensureBuffer.call(this, requested);
-    allocated += buffer.byteLength - before;
-    return allocated > 2 * maxBytes ? exceed() : buffer;
+    decoded += buffer.byteLength - before;
+    return decoded > 2 * maxDecoded ? exceed() : buffer;
   };
+
   return {
-    get exceeded() {
-      return exceeded;
+    get overrun() {
+      return overrun;
     },
-    reset(bytes: number) {
-      maxBytes = bytes;
-      exceeded = false;
-      allocated = 0;
+    get decodeExceeded() {
+      return decodeExceeded;
+    },
+    begin(limits) {
+      active = true;
+      steps = 0;
+      maxSteps = limits.maxSteps ?? Infinity;
+      deadline = limits.deadline ?? Infinity;
+      overrun = undefined;
+      maxDecoded = limits.maxDecodedBytes;
+      decoded = 0;
+      decodeExceeded = false;
+      checkAt = 0; // the first step looks at the limits
+    },
+    end() {
+      active = false;
+      checkAt = Infinity;
+    },
+    charge(count) {
+      if (maxSteps === Infinity) return;
+      // NaN or more than is left: over (a negative count makes no entries).
+      if (!(count <= maxSteps - steps)) overrunAt('steps');
+      steps += Math.max(0, count);
     },
   };
 }
@@ -198,15 +405,18 @@ function capDecoding(pdfLib: PdfLib): DecodeBudget {
  * needs an indirect reference, which is not followed), so each is visited once; an explicit
  * stack, not recursion, so deep nesting cannot exhaust the stack.
  */
-function namesIn(pdfLib: PdfLib, context: PdfContext): Set<string> {
+function namesIn(context: PdfContext): Set<string> {
   const { PDFArray, PDFDict, PDFName, PDFStream } = pdfLib;
   const found = new Set<string>();
   if (context.trailerInfo.Encrypt) found.add('Encrypt');
   const stack: unknown[] = context.enumerateIndirectObjects().map(([, object]) => object);
   for (let object = stack.pop(); object !== undefined; object = stack.pop()) {
     if (object instanceof PDFName) {
-      // pdf-lib decodes only upper-case #XX escapes; viewers decode both cases.
-      noteName(decodeName(object.decodeText()), found);
+      // Its source form is `/` and the name itself when it has no `#` escape (pdf-lib escapes
+      // every character that is not plain printable ASCII): no decoding needed, which was a
+      // tenth of the check. pdf-lib decodes only upper-case #XX escapes; viewers decode both cases.
+      const encoded = object.asString();
+      noteName(encoded.includes('#') ? decodeName(object.decodeText()) : encoded.slice(1), found);
     } else if (object instanceof PDFDict) {
       for (const [key, value] of object.entries()) stack.push(key, value);
     } else if (object instanceof PDFArray) {
@@ -218,20 +428,19 @@ function namesIn(pdfLib: PdfLib, context: PdfContext): Set<string> {
   return found;
 }
 
-/** Serves files until terminated; one at a time (the main thread waits for each result). */
+/**
+ * Serves files until terminated; one at a time (the main thread waits for each result), with no
+ * step limit: here the main thread's timer and the heap limit stop a parse.
+ */
 function serve(port: MessagePort): void {
-  const budget = capDecoding(pdfLib);
-  viewInsteadOfCopy(pdfLib);
   port.on('message', (job: PdfCheckJob) => {
-    budget.reset(job.maxDecodedBytes);
-    // The document (which holds views of the buffer) is dropped before the buffer goes back.
-    const answer = (result: PdfCheckResult, reusable: boolean) =>
-      port.postMessage({ type: 'result', id: job.id, result, reusable, buffer: job.buffer } satisfies PdfWorkerMessage, [job.buffer]);
-    void runJob(pdfLib, budget, new Uint8Array(job.buffer, 0, job.length), job.maxPages).then(
-      (result) => answer(result, !budget.exceeded),
-      (error: unknown) => answer({ ok: false, detail: parseFailure(error) }, false),
-    );
+    const result = checkPdfHere(new Uint8Array(job.buffer, 0, job.length), { maxPages: job.maxPages, maxDecodedBytes: job.maxDecodedBytes }) ?? { ok: false, detail: 'could not be read' };
+    // The document (which held views of the buffer) is gone when the buffer goes back; after a
+    // decode budget was hit the heap may be ragged, so the worker is not reused.
+    const reusable = !checkScope().decodeExceeded;
+    port.postMessage({ type: 'result', id: job.id, result, reusable, buffer: job.buffer } satisfies PdfWorkerMessage, [job.buffer]);
   });
+  checkScope();
   port.postMessage({ type: 'ready' } satisfies PdfWorkerMessage);
 }
 

@@ -9,7 +9,7 @@ import { LETTER_MAX_BYTES } from '../../lib/domain/letter.js';
 import { LETTER_TYPES, type LetterType } from '../../lib/domain/revocation.js';
 import * as letters from '../fixtures/letters.js';
 
-// Real sharp, real pdf-lib in a real worker thread: every hostile file below is one the issue
+// Real sharp, real pdf-lib (here and in a real worker thread): every hostile file below is one the issue
 // names, and each must be refused within the time budget without harming the process.
 
 const APPLICATION = LETTER_TYPES.application; // jpg, gif, pdf
@@ -19,6 +19,8 @@ const EVERY: readonly LetterType[] = ['jpg', 'png', 'gif', 'pdf'];
 const BOUND_MS = 5_000;
 
 const inspector = new ContentLetterInspector();
+/** Sends every PDF to the worker: letters are otherwise decided on this thread (test/integration/pdf-check.test.ts). */
+const viaWorker = new ContentLetterInspector({ pdfMainThreadSteps: 0 });
 
 const files = {} as {
   jpeg: Uint8Array;
@@ -203,7 +205,7 @@ describe('ContentLetterInspector rejects', () => {
   });
 
   it('rejects a PDF whose parse outlasts the budget, terminating the worker', async () => {
-    const slow = new ContentLetterInspector({ pdfTimeBudgetMs: 1 });
+    const slow = new ContentLetterInspector({ pdfTimeBudgetMs: 1, pdfMainThreadSteps: 0 });
     const { verdict, ms } = await timed(letters.manyObjectsPdf(8_000), EVERY, slow);
     expectRejected(verdict, 'LETTER_UNREADABLE', /took too long/);
     expect(ms).toBeLessThan(BOUND_MS);
@@ -214,24 +216,24 @@ describe('ContentLetterInspector rejects', () => {
     let most = 0;
     const sampler = setInterval(() => (most = Math.max(most, pdfWorkersAlive())), 1);
     const verdicts = await Promise.all(
-      [letters.selfReferencingKidsPdf(), files.pdf, files.chainedFlateBomb, files.maxSizePdf, letters.fanOutPagesPdf()].map((bytes) => inspector.inspect(bytes, EVERY)),
+      [letters.selfReferencingKidsPdf(), files.pdf, files.chainedFlateBomb, files.maxSizePdf, letters.fanOutPagesPdf()].map((bytes) => viaWorker.inspect(bytes, EVERY)),
     );
     clearInterval(sampler);
     expect(verdicts.map((v) => v.ok)).toEqual([false, true, false, true, false]);
     expect(most).toBe(1);
   });
 
-  it('abandons the parse of a PDF the pre-scan refused, so a burst of them never has two workers alive', async () => {
-    // Each of these is refused by the pre-scan in a millisecond while its parse is starting or
-    // running; abandoned parses used to leave a worker behind for every file.
+  it('never starts a parse of a PDF the pre-scan refused, so a burst of them never has two workers alive', async () => {
+    // Each of these is refused by the pre-scan in a millisecond; parses started beside the scan
+    // used to leave a worker behind for every file.
     const refused = [letters.encryptedPdf(), letters.openActionJavaScriptPdf(), files.flateBomb, files.chainedFlateBomb];
     let most = 0;
     const sampler = setInterval(() => (most = Math.max(most, pdfWorkersAlive())), 1);
     for (let round = 0; round < 5; round++) {
-      for (const bytes of refused) expectRejected(await inspector.inspect(bytes, EVERY), 'LETTER_UNREADABLE');
+      for (const bytes of refused) expectRejected(await viaWorker.inspect(bytes, EVERY), 'LETTER_UNREADABLE');
     }
-    await Promise.all(refused.map(async (bytes) => expectRejected(await inspector.inspect(bytes, EVERY), 'LETTER_UNREADABLE')));
-    expect(await inspector.inspect(files.pdf, EVERY)).toMatchObject({ ok: true, type: 'pdf' });
+    await Promise.all(refused.map(async (bytes) => expectRejected(await viaWorker.inspect(bytes, EVERY), 'LETTER_UNREADABLE')));
+    expect(await viaWorker.inspect(files.pdf, EVERY)).toMatchObject({ ok: true, type: 'pdf' });
     clearInterval(sampler);
     expect(most).toBe(1);
   });
