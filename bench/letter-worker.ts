@@ -2,7 +2,7 @@
  * One process of `bench letters`, bundled by esbuild as the processor is (so the PDF check's
  * worker thread loads a JS bundle, as in Lambda): `node letter-worker.mjs jpeg|pdf FILE RUNS`.
  * Times the processor's checks and the raw floor on the same bytes, interleaved, after both
- * have warmed up (a warm Lambda: the PDF worker is up and its parse optimised); prints
+ * have warmed up (a warm Lambda: the PDF check loaded and its parse optimised); prints
  * { processorMs[], rawMs[], hashMs[], peakRssMb }. The SHA-256 is not processor time: the letter
  * store takes it chunk by chunk during the download from S3; hashMs is what it costs on its own.
  */
@@ -13,7 +13,7 @@ import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { ContentLetterInspector } from '../lib/adapters/content-letter-inspector.js';
 
-/** Runs of each before timing; with the timed ones, fewer than the files a PDF worker takes before it is recycled (100). */
+/** Runs of each before timing. */
 const WARM_UP = 30;
 
 async function main(): Promise<void> {
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   };
 
   // Both warmed up to steady state first: pdf-lib's parse runs several times slower until V8 has
-  // optimised it, in the worker and here alike, and one warm-up left either side in that phase.
+  // optimised it, and one warm-up left either side in that phase.
   for (let i = 0; i < WARM_UP; i++) {
     await processor();
     await raw();

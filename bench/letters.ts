@@ -3,11 +3,12 @@
  *
  * The letter processor's content checks on the largest letters allowed (1.4 MiB), against the
  * floor each could reach, timed inside a process of their own (the inspector bundled as the
- * processor is) after a warm-up; the PDF, about 1 ms a check, in PDF_PROCESSES processes with
- * the samples pooled, as one process's floor alone varied 0.44–1.01 ms between runs:
+ * processor is) after a warm-up; the PDF, a few tenths of a millisecond a check, PDF_RUNS_EACH
+ * times as often in each of PDF_PROCESSES processes with the samples pooled, as one process's
+ * medians of 40 moved between 0.3 and 0.5 ms from process to process, on both sides:
  * - letterJpegRatio: inspect + thumbnail of a 1.4 MiB JPEG (what processUpload asks of the
  *   inspector) ÷ a raw sharp full decode plus the same thumbnail;
- * - letterPdfRatio: inspect of a 1.4 MiB PDF (pre-scan, parse in a worker) ÷ a raw
+ * - letterPdfRatio: inspect of a 1.4 MiB PDF (pre-scan, metered parse on the same thread) ÷ a raw
  *   `PDFDocument.load` of it;
  * - peak RSS of the process that checked the file;
  * - the SHA-256 of the file on its own (hash ms): not processor time, since the letter store takes
@@ -81,8 +82,9 @@ async function bundleWorker(dir: string): Promise<string> {
   return outfile;
 }
 
-/** Processes the PDF is timed in: a check takes ~1 ms, and one process's timings move as a whole. */
-const PDF_PROCESSES = 3;
+/** Processes the PDF is timed in, and its runs for each of the JPEG's: a check takes ~0.3 ms, and one process's timings move as a whole. */
+const PDF_PROCESSES = 5;
+const PDF_RUNS_EACH = 5;
 
 /** The timings of several processes as one. */
 function pooled(timings: Timing[]): Timing {
@@ -109,11 +111,11 @@ export async function measureLetters(runs: number): Promise<LetterResults> {
     status('making a 1.4 MiB JPEG and a 1.4 MiB PDF');
     const [jpeg, pdf] = await Promise.all([jpegNear(LETTER_MAX_BYTES), pdfOfSize(LETTER_MAX_BYTES)]);
     await Promise.all([writeFile(join(dir, 'letter.jpg'), jpeg), writeFile(join(dir, 'letter.pdf'), pdf)]);
-    status(`checking each ${runs}× (processor and raw, interleaved): the JPEG in a process of its own, the PDF in each of ${PDF_PROCESSES}`);
+    status(`checking (processor and raw, interleaved) the JPEG ${runs}× in a process of its own, the PDF ${runs * PDF_RUNS_EACH}× in each of ${PDF_PROCESSES}`);
     const worker = await bundleWorker(dir);
     const j = await timeIn(worker, 'jpeg', join(dir, 'letter.jpg'), runs);
     const pdfTimings: Timing[] = [];
-    for (let i = 0; i < PDF_PROCESSES; i++) pdfTimings.push(await timeIn(worker, 'pdf', join(dir, 'letter.pdf'), runs));
+    for (let i = 0; i < PDF_PROCESSES; i++) pdfTimings.push(await timeIn(worker, 'pdf', join(dir, 'letter.pdf'), runs * PDF_RUNS_EACH));
     const p = pooled(pdfTimings);
     const figure = (t: Timing, bytes: number): LetterFigure => ({ bytes, processorMs: median(t.processorMs), rawMs: median(t.rawMs), hashMs: median(t.hashMs), peakRssMb: t.peakRssMb });
     const jf = figure(j, jpeg.length);
