@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsServiceError } from '../../lib/adapters/aws/client.js';
-import { JsonServiceClient } from '../../lib/adapters/aws/json.js';
+import { JsonServiceClient, holdsBytes, toJson } from '../../lib/adapters/aws/json.js';
 import { signingFor, signRequest } from '../../lib/adapters/aws/sigv4.js';
 
 /**
@@ -120,6 +120,15 @@ describe('the AWS JSON client', () => {
     expect(request!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/dynamodb\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-target[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
     // Blobs go out as base64, as the JSON protocol carries them.
     expect(JSON.parse(request!.body)).toEqual({ TableName: 't', Key: { pk: { S: 'a' } }, Blob: Buffer.from([1, 2, 255]).toString('base64') });
+  });
+
+  it('sends bytes as base64 however deep they sit (the replacer runs only when there are any), and everything else as plain JSON', () => {
+    const deep = { TransactItems: [{ Put: { Item: { pk: { S: 'a' } } } }, { Put: { Item: { blob: { B: Buffer.from('hi') }, list: { L: [{ B: new Uint8Array([0, 255]) }] } } } }] };
+    expect(holdsBytes(deep)).toBe(true);
+    expect(JSON.parse(toJson(deep))).toEqual({ TransactItems: [{ Put: { Item: { pk: { S: 'a' } } } }, { Put: { Item: { blob: { B: 'aGk=' }, list: { L: [{ B: 'AP8=' }] } } } }] });
+    const plain = { TableName: 't', Key: { pk: { S: 'a' } }, Limit: 3, ConsistentRead: false, Missing: null, List: [1, 'x'] };
+    expect(holdsBytes(plain)).toBe(false);
+    expect(toJson(plain)).toBe(JSON.stringify(plain));
   });
 
   it('names an error reply as the service does, with its message, fields and status, and does not retry a refusal', async () => {

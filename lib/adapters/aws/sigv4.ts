@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /** AWS Signature Version 4 over node:crypto: the header form for API calls, the parts S3's presigned forms share. */
 
@@ -63,7 +63,7 @@ export interface SignableRequest {
 export function signRequest(request: SignableRequest, signing: Signing): void {
   const headers = request.headers;
   headers['x-amz-date'] = signing.amzDate;
-  headers['x-amz-content-sha256'] = createHash('sha256').update(request.body).digest('hex');
+  headers['x-amz-content-sha256'] = hash('sha256', request.body, 'hex');
   if (signing.credentials.sessionToken) headers['x-amz-security-token'] = signing.credentials.sessionToken;
   const names = Object.keys(headers).sort();
   const signedHeaders = names.join(';');
@@ -93,5 +93,6 @@ export function rfc3986(text: string): string {
 }
 
 export const iso8601 = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+/** One-shot `crypto.hash`: no Hash object per call (two per signed request). */
+export const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
 export const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
