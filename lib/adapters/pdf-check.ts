@@ -31,7 +31,7 @@ export interface PdfCheckOptions {
   maxPages: number;
   /** What one stream pdf-lib decodes during the parse may grow to (object and xref streams). @default 4 MiB */
   maxDecodedBytes?: number;
-  /** Wall-clock budget for the parse, counted from when the worker has loaded pdf-lib. */
+  /** Wall-clock budget for the parse: on this thread from its start, in the worker from when it has loaded pdf-lib. */
   timeBudgetMs: number;
   /** Limit for starting the worker and loading pdf-lib (loading TypeScript through tsx is slow). */
   startupLimitMs?: number;

@@ -91,7 +91,7 @@ export function checkPdfHere(bytes: Uint8Array, limits: PdfCheckLimits): PdfChec
  */
 export function parsePdf(bytes: Uint8Array, maxDecodedBytes: number): PdfContext {
   const scope = checkScope();
-  scope.begin({ maxPages: 0, maxDecodedBytes });
+  scope.begin({ maxDecodedBytes });
   try {
     return parseDocument(scope, bytes);
   } finally {
@@ -277,7 +277,7 @@ const STEPS_PER_CLOCK_READ = 4096;
 interface CheckScope {
   readonly overrun: 'steps' | 'time' | undefined;
   readonly decodeExceeded: boolean;
-  begin(limits: PdfCheckLimits): void;
+  begin(limits: Omit<PdfCheckLimits, 'maxPages'>): void;
   end(): void;
   /** Counts `steps` taken at once. */
   charge(steps: number): void;
